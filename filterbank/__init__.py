@@ -1,0 +1,41 @@
+"""filterbank: OpenCV-exact hand-crafted filters as PyTorch layers.
+
+Generate classical kernels exactly as OpenCV and SciPy define them
+(:mod:`filterbank.kernels`), apply them with ``cv2.filter2D`` semantics on CPU
+or CUDA (:func:`filter2d`), and put them into ``nn.Conv2d`` layers, frozen or
+trainable (:class:`FilterConv2d`, :func:`inject`).
+"""
+
+from __future__ import annotations
+
+from . import borders, kernels
+from ._errors import (
+    BorderError,
+    DTypeError,
+    FilterbankError,
+    ParameterError,
+    ShapeError,
+    UnknownNameError,
+)
+from .bank import FilterBank
+from .functional import filter2d
+from .inject import inject
+from .layers import FilterConv2d
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BorderError",
+    "DTypeError",
+    "FilterBank",
+    "FilterConv2d",
+    "FilterbankError",
+    "ParameterError",
+    "ShapeError",
+    "UnknownNameError",
+    "__version__",
+    "borders",
+    "filter2d",
+    "inject",
+    "kernels",
+]

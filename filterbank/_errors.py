@@ -1,0 +1,53 @@
+"""Error types raised by filterbank.
+
+Every error is a subclass of :class:`ValueError` or :class:`TypeError`, so code
+written against the standard exceptions keeps working, and every message names
+the argument, the rule it broke and the value received, for example
+``"`sigma` must be > 0; got -1.0"``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "BorderError",
+    "DTypeError",
+    "FilterbankError",
+    "ParameterError",
+    "ShapeError",
+    "UnknownNameError",
+]
+
+
+class FilterbankError(Exception):
+    """Base class of every error raised on purpose by filterbank."""
+
+
+class ParameterError(FilterbankError, ValueError):
+    """A parameter value breaks a rule (sign, parity, range, finiteness)."""
+
+
+class BorderError(FilterbankError, ValueError):
+    """An unknown or ambiguous border name."""
+
+
+class ShapeError(FilterbankError, ValueError):
+    """An array or tensor has the wrong rank or shape."""
+
+
+class DTypeError(FilterbankError, TypeError):
+    """An argument has a type or dtype that is not supported."""
+
+
+class UnknownNameError(FilterbankError, ValueError):
+    """A name (kernel family, mode, bank) that is not known; suggests the closest."""
+
+    def __init__(self, what: str, name: object, known: Iterable[str]) -> None:
+        known = sorted(known)
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"`{what}` must be one of {', '.join(map(repr, known))}; got {name!r}.{hint}")
+        self.name = name
+        self.known = known
