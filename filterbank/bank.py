@@ -189,9 +189,7 @@ class FilterBank:
         if isinstance(key, str):
             idx = [i for i, s in enumerate(self._names) if fnmatch.fnmatchcase(s, key)]
             if not idx:
-                raise ParameterError(
-                    f"`key` pattern must match at least one name; got {key!r}; names: {self._names}"
-                )
+                raise ParameterError(f"`key` pattern must match at least one name; got {key!r}; names: {self._names}")
             return idx
         if isinstance(key, numbers.Integral) and not isinstance(key, bool):
             if not -n <= key < n:
@@ -204,9 +202,7 @@ class FilterBank:
             return out
         raise DTypeError(f"`key` must be an int, slice, name pattern or a list of them; got {key!r}")
 
-    def to_tensor(
-        self, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
-    ) -> torch.Tensor:
+    def to_tensor(self, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:
         """The kernels as a ``(N, kh, kw)`` tensor, converted once from float64.
 
         Examples

@@ -296,9 +296,7 @@ def pad(
         raise DTypeError(f"`x` must be a torch.Tensor; got {type(x).__name__}")
     if x.dim() < 2:
         raise ShapeError(f"`x` must have at least 2 dimensions (..., H, W); got shape {tuple(x.shape)}")
-    if len(padding) != 4 or any(
-        isinstance(p, bool) or not isinstance(p, numbers.Integral) or p < 0 for p in padding
-    ):
+    if len(padding) != 4 or any(isinstance(p, bool) or not isinstance(p, numbers.Integral) or p < 0 for p in padding):
         raise ParameterError(f"`padding` must be 4 integers >= 0 (top, bottom, left, right); got {padding!r}")
     top, bottom, left, right = (int(p) for p in padding)
     if top == bottom == left == right == 0:

@@ -142,8 +142,9 @@ def filter2d(
     -----
     Arithmetic follows OpenCV: float64 when the input or the output is float64,
     float32 for integer images otherwise, then rounding and saturation. For
-    kernels with 130 taps or more, ``cv2.filter2D`` on float32 switches to a DFT and differs from the direct sum by about
-    ``1e-5 * sum|k| * max|image|``; filterbank always sums directly.
+    kernels with 130 taps or more, ``cv2.filter2D`` on float32 switches to a
+    DFT and differs from the direct sum by about ``1e-5 * sum|k| * max|image|``;
+    filterbank always sums directly.
 
     References
     ----------
@@ -176,13 +177,9 @@ def filter2d(
             try:
                 out_np = np.dtype(out_dtype)
             except TypeError as exc:
-                raise DTypeError(
-                    f"`out_dtype` must be a numpy dtype for numpy input; got {out_dtype!r}"
-                ) from exc
+                raise DTypeError(f"`out_dtype` must be a numpy dtype for numpy input; got {out_dtype!r}") from exc
             if out_np not in _NUMPY_DTYPES:
-                raise DTypeError(
-                    f"`out_dtype` must be one of uint8, uint16, int16, float32, float64; got {out_np}"
-                )
+                raise DTypeError(f"`out_dtype` must be one of uint8, uint16, int16, float32, float64; got {out_np}")
         src = torch.from_numpy(np.ascontiguousarray(image))
         x = src.unsqueeze(0) if image.ndim == 2 else src.permute(2, 0, 1)
         out_t = torch.from_numpy(np.empty(0, dtype=out_np)).dtype

@@ -193,8 +193,7 @@ def load_images(
     for p in files:
         if p.stem in seen:
             raise ParameterError(
-                f"files {str(seen[p.stem])!r} and {str(p)!r} share the name {p.stem!r}; "
-                "use a narrower `pattern`"
+                f"files {str(seen[p.stem])!r} and {str(p)!r} share the name {p.stem!r}; use a narrower `pattern`"
             )
         seen[p.stem] = p
     return [(p.stem, load_image(p)) for p in files]

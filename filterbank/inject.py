@@ -47,9 +47,7 @@ def _channels(out_channels: Any, n: int, total: int, groups: int) -> list[int]:
             )
         return list(range(n))
     if isinstance(out_channels, numbers.Integral) or not isinstance(out_channels, Sequence | range):
-        raise DTypeError(
-            f"`out_channels` must be a sequence of channel indices or None; got {out_channels!r}"
-        )
+        raise DTypeError(f"`out_channels` must be a sequence of channel indices or None; got {out_channels!r}")
     chans = []
     for c in out_channels:
         if isinstance(c, bool) or not isinstance(c, numbers.Integral):
@@ -148,9 +146,7 @@ def inject(
         raise DTypeError(f"`conv` must be a torch.nn.Conv2d; got {type(conv).__name__}")
     check_mode(mode)
     if tuple(conv.dilation) != (1, 1):
-        raise ParameterError(
-            f"`conv.dilation` must be (1, 1) to apply the bank's kernels; got {tuple(conv.dilation)}"
-        )
+        raise ParameterError(f"`conv.dilation` must be (1, 1) to apply the bank's kernels; got {tuple(conv.dilation)}")
     if bias not in ("zero", "keep"):
         raise ParameterError(f"`bias` must be 'zero' or 'keep'; got {bias!r}")
     bank = as_bank(bank)
@@ -160,18 +156,14 @@ def inject(
     n = len(bank)
     if isinstance(in_channels, str):
         if in_channels not in ("mean", "sum"):
-            raise ParameterError(
-                f"`in_channels` must be 'mean', 'sum' or an input index; got {in_channels!r}"
-            )
+            raise ParameterError(f"`in_channels` must be 'mean', 'sum' or an input index; got {in_channels!r}")
         scale = 1.0 / cg if in_channels == "mean" else 1.0
         only = None
     else:
         if isinstance(in_channels, bool) or not isinstance(in_channels, numbers.Integral):
             raise DTypeError(f"`in_channels` must be 'mean', 'sum' or an int; got {in_channels!r}")
         if not 0 <= in_channels < cg:
-            raise ParameterError(
-                f"`in_channels` index must be in [0, {cg - 1}] (inputs per group); got {in_channels}"
-            )
+            raise ParameterError(f"`in_channels` index must be in [0, {cg - 1}] (inputs per group); got {in_channels}")
         scale, only = 1.0, int(in_channels)
 
     weight = conv.weight
@@ -198,9 +190,7 @@ def inject(
     return conv
 
 
-def _write(
-    conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor, frozen: bool, full: bool
-) -> None:
+def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor, frozen: bool, full: bool) -> None:
     """Write ``values`` into rows ``index`` of ``conv.<name>``, freezing them exactly if asked."""
     pmod = _partial_freeze(conv, name)
     with torch.no_grad():

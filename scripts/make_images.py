@@ -54,8 +54,7 @@ PHOTOS: tuple[Photo, ...] = (
         "astronaut",
         "astronaut.png",
         "RGB",
-        "`skimage.data.astronaut()`: astronaut Eileen Collins, NASA Great Images database "
-        "(https://flic.kr/p/r9qvLn)",
+        "`skimage.data.astronaut()`: astronaut Eileen Collins, NASA Great Images database (https://flic.kr/p/r9qvLn)",
         "Public domain (“No known copyright restrictions, released into the public domain.”)",
     ),
     Photo(
@@ -271,13 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         size, channels = describe(array)
         with Image.open(skimage_data_dir() / photo.skimage_file) as img:
             ow, oh = img.size
-        how = (
-            f"`load_photo()`: skimage `data/{photo.skimage_file}` ({ow} × {oh}) reduced to {size} "
-            "with cv2 INTER_AREA"
-        )
-        rows.append(
-            f"| `{photo.name}.png` | photo | {size} | {channels} | {photo.source} | {photo.licence} | {how} |"
-        )
+        how = f"`load_photo()`: skimage `data/{photo.skimage_file}` ({ow} × {oh}) reduced to {size} with cv2 INTER_AREA"
+        rows.append(f"| `{photo.name}.png` | photo | {size} | {channels} | {photo.source} | {photo.licence} | {how} |")
     for pattern in PATTERNS:
         array = pattern.make()
         save_png(array, out / f"{pattern.name}.png")

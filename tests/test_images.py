@@ -286,6 +286,4 @@ def test_script_regenerates_identical_files(tmp_path: Path) -> None:
         # photos: allow 1 grey level for INTER_AREA rounding across OpenCV versions
         tol = 1 if path.name in photos else 0
         assert np.abs(new.astype(np.int16) - old).max() <= tol, path.name
-    assert (out / "README.md").read_text(encoding="utf-8") == (IMAGES / "README.md").read_text(
-        encoding="utf-8"
-    )
+    assert (out / "README.md").read_text(encoding="utf-8") == (IMAGES / "README.md").read_text(encoding="utf-8")

@@ -286,12 +286,8 @@ def test_scharr_matches_opencv(img):
 
 
 def test_prewitt_matches_scipy(img):
-    np.testing.assert_allclose(
-        filt(img, K.prewitt(1, 0)), ndi.prewitt(img, axis=1, mode="mirror"), rtol=0, atol=1e-13
-    )
-    np.testing.assert_allclose(
-        filt(img, K.prewitt(0, 1)), ndi.prewitt(img, axis=0, mode="mirror"), rtol=0, atol=1e-13
-    )
+    np.testing.assert_allclose(filt(img, K.prewitt(1, 0)), ndi.prewitt(img, axis=1, mode="mirror"), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(filt(img, K.prewitt(0, 1)), ndi.prewitt(img, axis=0, mode="mirror"), rtol=0, atol=1e-13)
     assert filt(ramp(), K.prewitt(1, 0))[11, 15] == pytest.approx(6.0)
 
 

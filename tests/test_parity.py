@@ -181,9 +181,7 @@ def test_uint8_saturates_and_rounds_half_to_even() -> None:
     # [1, 2, 3, 4] (replicated) gives 1, 1.5, 2.5, 3.5 -> 1, 2, 2, 4 (half to even).
     ties = np.array([[1, 2, 3, 4]], dtype=np.uint8)
     k2 = np.array([[0.5, 0.5]])
-    np.testing.assert_array_equal(
-        filter2d(ties, k2, border="replicate"), cv2_reference(ties, k2, "replicate")
-    )
+    np.testing.assert_array_equal(filter2d(ties, k2, border="replicate"), cv2_reference(ties, k2, "replicate"))
     np.testing.assert_array_equal(filter2d(ties, k2, border="replicate"), [[1, 2, 2, 4]])
 
 

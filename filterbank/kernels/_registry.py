@@ -131,19 +131,14 @@ def get(name: str, **params: object) -> np.ndarray:
     unknown = [k for k in params if k not in sig.parameters]
     if unknown:
         raise DTypeError(
-            f"kernel family {name!r} got an unexpected keyword `{unknown[0]}`; "
-            f"it accepts {', '.join(accepted)}"
+            f"kernel family {name!r} got an unexpected keyword `{unknown[0]}`; it accepts {', '.join(accepted)}"
         )
     try:
         sig.bind(**params)
     except TypeError as exc:
         missing = [
-            p.name
-            for p in sig.parameters.values()
-            if p.default is inspect.Parameter.empty and p.name not in params
+            p.name for p in sig.parameters.values() if p.default is inspect.Parameter.empty and p.name not in params
         ]
-        what = (
-            f"is missing the keyword `{missing[0]}`" if missing else f"cannot take these parameters ({exc})"
-        )
+        what = f"is missing the keyword `{missing[0]}`" if missing else f"cannot take these parameters ({exc})"
         raise DTypeError(f"kernel family {name!r} {what}; it accepts {', '.join(accepted)}") from None
     return func(**params)
