@@ -44,9 +44,12 @@ class DTypeError(FilterbankError, TypeError):
 class UnknownNameError(FilterbankError, ValueError):
     """A name (kernel family, mode, bank) that is not known; suggests the closest."""
 
-    def __init__(self, what: str, name: object, known: Iterable[str]) -> None:
+    def __init__(
+        self, what: str, name: object, known: Iterable[str], suggest_from: Iterable[str] | None = None
+    ) -> None:
         known = sorted(known)
-        close = difflib.get_close_matches(str(name), known, n=1)
+        pool = sorted(suggest_from) if suggest_from is not None else known
+        close = difflib.get_close_matches(str(name), pool, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         super().__init__(f"`{what}` must be one of {', '.join(map(repr, known))}; got {name!r}.{hint}")
         self.name = name

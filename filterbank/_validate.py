@@ -65,5 +65,5 @@ def finite_kernel(name: str, kernel: np.ndarray) -> np.ndarray:
     """Refuse NaN or infinite taps in a numpy kernel."""
     if not np.all(np.isfinite(kernel)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(kernel))[0])
-        raise ParameterError(f"`{name}` must contain only finite values; got {kernel[bad]!r} at index {bad}")
+        raise ParameterError(f"`{name}` must contain only finite values; got {float(kernel[bad])!r} at index {bad}")
     return kernel

@@ -133,7 +133,7 @@ def normalize_border(border: str | int) -> str:
         if key not in _ALIASES:
             from ._errors import UnknownNameError
 
-            raise BorderError(str(UnknownNameError("border", border, BORDERS)))
+            raise BorderError(str(UnknownNameError("border", border, BORDERS, suggest_from=_ALIASES)))
         return _ALIASES[key]
     if isinstance(border, numbers.Integral) and not isinstance(border, bool):
         code = int(border) & ~_CV2_ISOLATED

@@ -53,6 +53,13 @@ def cv2_reference(img: np.ndarray, kernel: np.ndarray, border: str, *, anchor=No
     """
     kh, kw = kernel.shape
     ar, ac = (kh // 2, kw // 2) if anchor is None else anchor
+    out = _cv2_filter(img, kernel, border, ar, ac, value, ddepth)
+    # cv2 returns (H, W) for an (H, W, 1) input; filterbank keeps the shape it was given.
+    return out[..., None] if img.ndim == 3 and out.ndim == 2 else out
+
+
+def _cv2_filter(img, kernel, border, ar, ac, value, ddepth):
+    kh, kw = kernel.shape
     codes = {
         "reflect101": cv2.BORDER_REFLECT_101,
         "symmetric": cv2.BORDER_REFLECT,

@@ -71,12 +71,13 @@ def _as_dtype(img: np.ndarray, dtype: str) -> np.ndarray:
     return (img / 255.0).astype(dtype)
 
 
-def _run(path: str, img: np.ndarray, k: np.ndarray, border: str, **kw) -> np.ndarray:
-    """Apply one kernel through one path; returns an array shaped like ``img``, img's dtype."""
+def _run(path: str, img: np.ndarray, k: np.ndarray, border: str, device: str = "cpu", **kw) -> np.ndarray:
+    """Apply one kernel through one path on ``device``; returns a numpy array shaped like ``img``, img's dtype."""
     if path == "filter2d":
+        assert device == "cpu", "numpy input runs on the CPU"
         return filter2d(img, k, border=border, **kw)
     chw = torch.from_numpy(img).unsqueeze(-1) if img.ndim == 2 else torch.from_numpy(img)
-    chw = chw.permute(2, 0, 1)
+    chw = chw.permute(2, 0, 1).to(device)
     c = chw.shape[0]
     if path == "filter2d_torch":
         out = filter2d(chw, k, border=border, **kw)
@@ -86,17 +87,17 @@ def _run(path: str, img: np.ndarray, k: np.ndarray, border: str, **kw) -> np.nda
         fdtype = torch.float64 if img.dtype == np.float64 else torch.float32
         x = chw.unsqueeze(0).to(fdtype)
         if path == "FilterConv2d":
-            layer = FilterConv2d(k, in_channels=c, border=border, dtype=fdtype, **kw)
+            layer = FilterConv2d(k, in_channels=c, border=border, dtype=fdtype, device=device, **kw)
             out = layer(x)[0]
         else:
-            conv = torch.nn.Conv2d(c, c, k.shape, groups=c, padding=0, bias=True, dtype=fdtype)
+            conv = torch.nn.Conv2d(c, c, k.shape, groups=c, padding=0, bias=True, dtype=fdtype, device=device)
             inject(conv, k)
             xp = pad(x, padding_for(k.shape, kw.get("anchor")), border, kw.get("value", 0.0))
             out = conv(xp)[0]
         out = out.detach()
         if img.dtype == np.uint8:
             out = torch.round(out).clamp(0, 255).to(torch.uint8)
-    out = out.permute(1, 2, 0).numpy()
+    out = out.permute(1, 2, 0).cpu().numpy()
     return out[..., 0] if img.ndim == 2 else out
 
 
@@ -114,6 +115,24 @@ def test_equals_cv2_filter2d(case: int, border: str, dtype: str, path: str) -> N
         err = np.abs(out.astype(np.float64) - ref.astype(np.float64)).max()
         tol = tolerance(k, img, dtype)
         assert err <= tol, f"{label} {border} {dtype} {path}: max error {err:.3g} > tolerance {tol:.3g}"
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("path", PATHS[1:])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("border", BORDERS)
+@pytest.mark.parametrize("case", range(len(CASES)), ids=[c[0] for c in CASES])
+def test_equals_cv2_filter2d_on_cuda(case: int, border: str, dtype: str, path: str) -> None:
+    """The same matrix on CUDA (TF32 off, see conftest): torch paths only, OpenCV on the CPU as reference."""
+    label, k = CASES[case]
+    for base in _test_images(case):
+        img = _as_dtype(base, dtype)
+        ref = cv2_reference(img, k, border)
+        out = _run(path, img, k, border, device="cuda")
+        assert out.shape == ref.shape and out.dtype == ref.dtype
+        err = np.abs(out.astype(np.float64) - ref.astype(np.float64)).max()
+        tol = tolerance(k, img, dtype)
+        assert err <= tol, f"cuda {label} {border} {dtype} {path}: max error {err:.3g} > tolerance {tol:.3g}"
 
 
 @pytest.mark.parametrize("path", PATHS)
