@@ -362,6 +362,12 @@ REGISTRY_CALLS = {
     "dog": {"ksize": None, "sigma_low": 1.0, "sigma_high": 2.0},
     "gabor": {"ksize": (5, 7), "sigma": 2.0, "theta": 0.3, "lambd": 4.0},
     "box": {"ksize": (2, 3)},
+    "average": {"ksize": (2, 3)},
+    "disk": {"radius": 2.0},
+    "motion": {"length": 7, "angle": 30},
+    "fspecial_laplacian": {"alpha": 0.2},
+    "unsharp": {"alpha": 0.2},
+    "fspecial_log": {"ksize": 5, "sigma": 0.5},
 }
 
 

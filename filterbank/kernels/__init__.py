@@ -10,12 +10,17 @@ from __future__ import annotations
 from ._registry import get, names, signature
 from .basic import box
 from .derivative import laplacian, prewitt, scharr, sobel, sobel_1d
+from .fspecial import average, disk, fspecial_laplacian, fspecial_log, motion, unsharp
 from .gabor import gabor
 from .gaussian import dog, gaussian, gaussian_1d, gaussian_derivative, log
 
 __all__ = [
+    "average",
     "box",
+    "disk",
     "dog",
+    "fspecial_laplacian",
+    "fspecial_log",
     "gabor",
     "gaussian",
     "gaussian_1d",
@@ -23,10 +28,12 @@ __all__ = [
     "get",
     "laplacian",
     "log",
+    "motion",
     "names",
     "prewitt",
     "scharr",
     "signature",
     "sobel",
     "sobel_1d",
+    "unsharp",
 ]

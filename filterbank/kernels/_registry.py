@@ -11,23 +11,30 @@ import numpy as np
 from .._errors import DTypeError, UnknownNameError
 from .basic import box
 from .derivative import laplacian, prewitt, scharr, sobel
+from .fspecial import average, disk, fspecial_laplacian, fspecial_log, motion, unsharp
 from .gabor import gabor
 from .gaussian import dog, gaussian, gaussian_1d, gaussian_derivative, log
 
 __all__ = ["get", "names", "signature"]
 
 _FAMILIES: dict[str, Callable[..., np.ndarray]] = {
+    "average": average,
     "box": box,
+    "disk": disk,
     "dog": dog,
+    "fspecial_laplacian": fspecial_laplacian,
+    "fspecial_log": fspecial_log,
     "gabor": gabor,
     "gaussian": gaussian,
     "gaussian_1d": gaussian_1d,
     "gaussian_derivative": gaussian_derivative,
     "laplacian": laplacian,
     "log": log,
+    "motion": motion,
     "prewitt": prewitt,
     "scharr": scharr,
     "sobel": sobel,
+    "unsharp": unsharp,
 }
 
 
