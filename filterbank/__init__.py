@@ -8,7 +8,7 @@ trainable (:class:`FilterConv2d`, :func:`inject`).
 
 from __future__ import annotations
 
-from . import borders, kernels
+from . import banks, borders, kernels, parametric
 from ._errors import (
     BorderError,
     DTypeError,
@@ -19,7 +19,7 @@ from ._errors import (
 )
 from .bank import FilterBank
 from .functional import filter2d
-from .inject import inject
+from .inject import bake, freeze, inject, inject_model, param_groups, unfreeze
 from .layers import FilterConv2d
 
 __version__ = "0.1.0"
@@ -34,8 +34,15 @@ __all__ = [
     "ShapeError",
     "UnknownNameError",
     "__version__",
+    "bake",
+    "banks",
     "borders",
     "filter2d",
+    "freeze",
     "inject",
+    "inject_model",
     "kernels",
+    "param_groups",
+    "parametric",
+    "unfreeze",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,11 +12,22 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from ._errors import DTypeError, ParameterError, ShapeError
+from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
 from .bank import FilterBank, as_bank
-from .layers import check_mode
+from .layers import BAKE_MODES, FilterConv2d, check_learn, check_mode
+from .parametric import KernelGenerator
 
-__all__ = ["PartialFreeze", "inject"]
+__all__ = [
+    "ParametricWeight",
+    "PartialFreeze",
+    "bake",
+    "conv_names",
+    "freeze",
+    "inject",
+    "inject_model",
+    "param_groups",
+    "unfreeze",
+]
 
 
 class PartialFreeze(nn.Module):
@@ -34,6 +46,51 @@ class PartialFreeze(nn.Module):
 
     def forward(self, free: torch.Tensor) -> torch.Tensor:
         return torch.where(self.mask, self.fixed, free)
+
+
+class ParametricWeight(nn.Module):
+    """Parametrisation ``weight = where(mask, generated, w)``: some output channels come from a generator.
+
+    ``self.generator`` (a :class:`~filterbank.parametric.KernelGenerator`) owns
+    the named parameters; its kernels are regenerated in every forward (no
+    cache), centre-padded to the conv's kernel size, spread over the inputs of
+    each group by ``in_weights`` and placed in the injected output channels.
+    The index buffers are derived from the construction arguments and are not
+    part of the ``state_dict``.
+    """
+
+    def __init__(
+        self,
+        generator: KernelGenerator,
+        channels: Sequence[int],
+        out_channels: int,
+        in_weights: torch.Tensor,
+        ksize: tuple[int, int],
+    ) -> None:
+        super().__init__()
+        self.generator = generator
+        n = len(generator.names)
+        rows = torch.zeros(out_channels, dtype=torch.long)
+        mask = torch.zeros(out_channels, 1, 1, 1, dtype=torch.bool)
+        for j, c in enumerate(channels):
+            rows[c] = j % n
+            mask[c] = True
+        self.register_buffer("rows", rows, persistent=False)
+        self.register_buffer("mask", mask, persistent=False)
+        self.register_buffer("in_weights", in_weights.reshape(1, -1, 1, 1).clone(), persistent=False)
+        self.ksize = tuple(ksize)
+
+    def generated(self, dtype: torch.dtype) -> torch.Tensor:
+        """The injected values ``(out_channels, in_per_group, kh, kw)`` (rows outside the mask are filler)."""
+        k = self.generator().to(dtype)
+        dh, dw = self.ksize[0] - k.shape[-2], self.ksize[1] - k.shape[-1]
+        if dh or dw:
+            k = torch.nn.functional.pad(k, (dw // 2, dw // 2, dh // 2, dh // 2))
+        values = k.unsqueeze(1) * self.in_weights.to(dtype)
+        return values.index_select(0, self.rows)
+
+    def forward(self, w: torch.Tensor) -> torch.Tensor:
+        return torch.where(self.mask, self.generated(w.dtype), w)
 
 
 def _channels(out_channels: Any, n: int, total: int, groups: int) -> list[int]:
@@ -81,8 +138,9 @@ def inject(
     out_channels: Sequence[int] | None = None,
     in_channels: str | int = "mean",
     bias: str = "zero",
+    learn: str | Iterable[str] | None = None,
 ) -> nn.Conv2d:
-    """Write a bank into an existing ``nn.Conv2d`` as its weights, frozen or trainable.
+    """Write a bank into an existing ``nn.Conv2d`` as its weights, frozen, trainable or parametric.
 
     The conv is changed in place and returned; it stays an ``nn.Conv2d`` (no
     subclassing, no monkey-patching), runs with its own padding, stride and
@@ -104,7 +162,13 @@ def inject(
         with ``requires_grad=False``; when only some are, the weight is
         parametrised as ``where(mask, fixed_buffer, free_param)`` so exactly
         those channels are frozen while the others learn. ``"trainable"``: the
-        values are written and learn like any weight.
+        values are written and learn like any weight. ``"parametric"``: the
+        injected channels are regenerated in every forward from a
+        :class:`~filterbank.parametric.KernelGenerator` (a
+        :class:`ParametricWeight` parametrisation) whose named parameters
+        learn; the other channels learn as before. The bank must come from the
+        families with a torch generator (``gabor``, ``gaussian``,
+        ``gaussian_derivative``, ``log``, ``dog``).
     out_channels : sequence of int, optional
         Output channel for each kernel. Default: channels ``0..N-1``; except for
         a grouped conv with ``groups * N`` outputs, where every group receives
@@ -119,7 +183,11 @@ def inject(
     bias : {"zero", "keep"}
         ``"zero"`` sets the injected channels' bias to 0 (frozen with them in
         frozen mode), so the output equals :func:`filterbank.filter2d`;
-        ``"keep"`` leaves the bias as it is.
+        ``"keep"`` leaves the bias as it is. In parametric mode the zeroed bias
+        is frozen, as in frozen mode.
+    learn : "all", str or sequence of str, optional
+        Parametric mode only: which generator parameters learn (``"sigma"``,
+        ``"theta"``, ``"lambd"``, ...); default (None) all.
 
     Returns
     -------
@@ -130,7 +198,14 @@ def inject(
     -----
     Partial freezing changes the ``state_dict`` keys of that conv to those of
     ``torch.nn.utils.parametrize`` (``parametrizations.weight.original`` plus
-    the ``fixed``/``mask`` buffers); full freezing keeps ``weight``.
+    the ``fixed``/``mask`` buffers); full freezing keeps ``weight``. Parametric
+    mode adds ``parametrizations.weight.<i>.generator.<name>`` (``log_sigma``,
+    ``theta``, ...). A parametrised conv still loads a ``state_dict`` of the
+    plain layout (``weight``, ``bias``): the weight goes to the free channels,
+    and the frozen or generated channels keep their current values. torch
+    refuses to pickle a parametrised module (``torch.save(model)``); save the
+    ``state_dict``, or :func:`bake` first. Injecting several times composes:
+    the last injection into a channel wins.
 
     Examples
     --------
@@ -141,10 +216,19 @@ def inject(
     >>> _ = inject(conv, bank, out_channels=[0, 1])   # channels 0, 1 frozen, 2..15 learn
     >>> conv.weight.shape
     torch.Size([16, 3, 3, 3])
+    >>> gabors = FilterBank.from_specs([{"family": "gabor", "ksize": 3, "sigma": 1.0, "theta": t, "lambd": 3.0}
+    ...                                 for t in (0.0, 1.6)])
+    >>> _ = inject(conv, gabors, mode="parametric", out_channels=[2, 3], learn="sigma")
+    >>> [name for name, p in conv.named_parameters() if p.requires_grad]  # doctest: +NORMALIZE_WHITESPACE
+    ['parametrizations.weight.original', 'parametrizations.weight.1.generator.log_sigma',
+     'parametrizations.bias.original']
     """
     if not isinstance(conv, nn.Conv2d):
         raise DTypeError(f"`conv` must be a torch.nn.Conv2d; got {type(conv).__name__}")
     check_mode(mode)
+    check_learn(mode, learn)
+    if isinstance(conv, FilterConv2d) and conv.mode == "parametric":
+        raise ParameterError("`conv` is a FilterConv2d in mode 'parametric'; call conv.bake() before injecting into it")
     if tuple(conv.dilation) != (1, 1):
         raise ParameterError(f"`conv.dilation` must be (1, 1) to apply the bank's kernels; got {tuple(conv.dilation)}")
     if bias not in ("zero", "keep"):
@@ -167,6 +251,13 @@ def inject(
         scale, only = 1.0, int(in_channels)
 
     weight = conv.weight
+    if mode == "parametric":
+        _inject_parametric(conv, bank, chans, scale, only, learn)
+        if conv.bias is not None and bias == "zero":
+            index = torch.tensor(chans, device=weight.device)
+            zeros = torch.zeros(len(chans), dtype=weight.dtype, device=weight.device)
+            _write(conv, "bias", index, zeros, True, len(chans) == out_c)
+        return conv
     k = torch.from_numpy(kernels).to(dtype=weight.dtype, device=weight.device)
     values = torch.zeros((len(chans), cg, *conv.kernel_size), dtype=weight.dtype, device=weight.device)
     if only is None:
@@ -190,13 +281,48 @@ def inject(
     return conv
 
 
+def _inject_parametric(
+    conv: nn.Conv2d, bank: FilterBank, chans: list[int], scale: float, only: int | None, learn: Any
+) -> None:
+    weight = conv.weight
+    out_c, cg = conv.out_channels, conv.in_channels // conv.groups
+    gen = KernelGenerator(bank, learn=learn, dtype=weight.dtype, device=weight.device)
+    if only is None:
+        in_weights = torch.full((cg,), scale, dtype=weight.dtype, device=weight.device)
+    else:
+        in_weights = torch.zeros(cg, dtype=weight.dtype, device=weight.device)
+        in_weights[only] = 1.0
+    pw = ParametricWeight(gen, chans, out_c, in_weights, tuple(conv.kernel_size)).to(weight.device)
+    full = len(chans) == out_c
+    if parametrize.is_parametrized(conv, "weight"):
+        _owned(conv, "weight")
+        if full:  # nothing below would show through: start from a plain weight
+            parametrize.remove_parametrizations(conv, "weight", leave_parametrized=True)
+    if full:
+        with torch.no_grad():  # the original holds the seed, and never learns (it is not used)
+            conv.weight.copy_(pw.generated(conv.weight.dtype))
+        conv.weight.requires_grad_(False)
+    parametrize.register_parametrization(conv, "weight", pw)
+    _add_plain_layout_hook(conv)
+
+
+def _owned(conv: nn.Module, name: str) -> None:
+    for p in conv.parametrizations[name]:
+        if not isinstance(p, (PartialFreeze, ParametricWeight)):
+            raise ParameterError(
+                f"`conv.{name}` already carries a parametrisation filterbank does not own "
+                f"({type(p).__name__}); remove it first"
+            )
+
+
 def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor, frozen: bool, full: bool) -> None:
     """Write ``values`` into rows ``index`` of ``conv.<name>``, freezing them exactly if asked."""
     pmod = _partial_freeze(conv, name)
     with torch.no_grad():
         if pmod is not None:
             free = conv.parametrizations[name].original
-            free[index] = values
+            if len(conv.parametrizations[name]) == 1:
+                free[index] = values
             pmod.fixed[index] = values
             pmod.mask[index] = frozen
             if frozen and bool(pmod.mask.all()):
@@ -204,6 +330,22 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
                 getattr(conv, name).requires_grad_(False)
             return
         param = getattr(conv, name)
+        if parametrize.is_parametrized(conv, name):  # a ParametricWeight below: write where it shows through
+            if full and frozen:
+                parametrize.remove_parametrizations(conv, name, leave_parametrized=True)
+                param = getattr(conv, name)
+            elif frozen:
+                fixed = param.detach().clone()
+                fixed[index] = values
+                mask = torch.zeros((param.shape[0],) + (1,) * (param.dim() - 1), dtype=torch.bool)
+                mask[index] = True
+                parametrize.register_parametrization(conv, name, PartialFreeze(fixed, mask.to(param.device)))
+                return
+            else:
+                raise ParameterError(
+                    f"`conv.{name}` has generated channels; mode 'trainable' cannot be written under them: "
+                    "bake(conv) first"
+                )
         param[index] = values
     if full or not frozen:
         if full:
@@ -213,14 +355,324 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
     mask = torch.zeros(mask_shape, dtype=torch.bool, device=param.device)
     mask[index] = True
     parametrize.register_parametrization(conv, name, PartialFreeze(param.detach(), mask))
+    _add_plain_layout_hook(conv)
 
 
 def _partial_freeze(conv: nn.Module, name: str) -> PartialFreeze | None:
+    """The PartialFreeze on top of ``conv.<name>``'s parametrisations, if the top one is one."""
     if not parametrize.is_parametrized(conv, name):
         return None
-    plist = conv.parametrizations[name]
-    if len(plist) != 1 or not isinstance(plist[0], PartialFreeze):
-        raise ParameterError(
-            f"`conv.{name}` already carries a parametrisation filterbank does not own; remove it first"
-        )
-    return plist[0]
+    _owned(conv, name)
+    top = conv.parametrizations[name][-1]
+    return top if isinstance(top, PartialFreeze) else None
+
+
+def _plain_layout_hook(module: nn.Module, state_dict: dict, prefix: str, *args: Any) -> None:
+    """Let a parametrised conv load a plain ``weight`` / ``bias`` state_dict.
+
+    The plain tensor becomes the parametrisation's ``original`` (the free
+    channels); keys of the parametrisations that the plain layout lacks
+    (frozen values, masks, generator parameters) keep their current values.
+    """
+    if not hasattr(module, "parametrizations"):
+        return
+    current = None
+    for name in ("weight", "bias"):
+        key, orig = prefix + name, f"{prefix}parametrizations.{name}.original"
+        if name not in module.parametrizations or key not in state_dict or orig in state_dict:
+            continue
+        state_dict[orig] = state_dict.pop(key)
+        if current is None:
+            current = module.state_dict(prefix=prefix, keep_vars=True)
+        head = f"{prefix}parametrizations.{name}."
+        for k, v in current.items():
+            if k.startswith(head) and k not in state_dict:
+                state_dict[k] = v.detach()
+
+
+def _add_plain_layout_hook(conv: nn.Module) -> None:
+    hooks = getattr(conv, "_load_state_dict_pre_hooks", {})
+    if not any(getattr(h, "hook", h) is _plain_layout_hook for h in hooks.values()):
+        conv.register_load_state_dict_pre_hook(_plain_layout_hook)
+
+
+# ------------------------------------------------------------------------------------------------ freezing
+
+
+def _parameters(module: nn.Module, names: str | Sequence[str] | None) -> Iterator[tuple[str, nn.Parameter]]:
+    if not isinstance(module, nn.Module):
+        raise DTypeError(f"`module` must be a torch.nn.Module; got {type(module).__name__}")
+    patterns = [names] if isinstance(names, str) else names
+    if patterns is not None and not all(isinstance(p, str) for p in patterns):
+        raise DTypeError(f"`names` must be a pattern or a sequence of patterns; got {names!r}")
+    matched = set()
+    for qual, p in module.named_parameters():
+        hit = patterns is None or [pat for pat in patterns if fnmatch.fnmatchcase(qual, pat)]
+        if hit:
+            if patterns is not None:
+                matched.update(hit)
+            yield qual, p
+    if patterns is not None:
+        missing = [pat for pat in patterns if pat not in matched]
+        if missing:
+            known = [q for q, _ in module.named_parameters()]
+            raise ParameterError(f"`names` patterns must match at least one parameter; got {missing} in {known}")
+
+
+def freeze(module: nn.Module, names: str | Sequence[str] | None = None) -> nn.Module:
+    """Set ``requires_grad=False`` on the parameters of ``module`` (or those whose name matches).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Any module: a layer, an injected conv, a whole model.
+    names : str or sequence of str, optional
+        fnmatch patterns on qualified parameter names (``"*log_sigma"``,
+        ``"conv1.*"``); default every parameter. A pattern that matches nothing raises.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``module``.
+
+    Notes
+    -----
+    Exact partial freezing (:func:`inject` with ``out_channels``) keeps the
+    frozen channels in a buffer, so neither :func:`unfreeze` nor
+    ``requires_grad_(True)`` can make them learn.
+
+    Examples
+    --------
+    >>> conv = torch.nn.Conv2d(1, 2, 3)
+    >>> freeze(conv, "bias").bias.requires_grad, conv.weight.requires_grad
+    (False, True)
+    """
+    for _, p in _parameters(module, names):
+        p.requires_grad_(False)
+    return module
+
+
+def unfreeze(module: nn.Module, names: str | Sequence[str] | None = None) -> nn.Module:
+    """Set ``requires_grad=True`` on the parameters of ``module`` (or those whose name matches).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Any module.
+    names : str or sequence of str, optional
+        fnmatch patterns on qualified parameter names; default every parameter.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``module``.
+
+    Examples
+    --------
+    >>> conv = freeze(torch.nn.Conv2d(1, 2, 3))
+    >>> unfreeze(conv).weight.requires_grad
+    True
+    """
+    for _, p in _parameters(module, names):
+        p.requires_grad_(True)
+    return module
+
+
+def param_groups(model: nn.Module, weight_decay: float, **options: Any) -> list[dict[str, Any]]:
+    """Optimiser groups that keep frozen and shape parameters out of weight decay.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    weight_decay : float
+        Decay of the ordinary trainable parameters, >= 0.
+    **options
+        Other per-group options (``lr=...``) copied into both groups.
+
+    Returns
+    -------
+    list of dict
+        ``{"params": [...], "weight_decay": weight_decay}`` with the trainable
+        parameters, then ``{"params": [...], "weight_decay": 0.0}`` with the
+        generator parameters (``log_sigma``, ``theta``, ...: decay would pull
+        sigma towards 1 and theta towards 0) and every parameter that does not
+        require grad now (so unfreezing it later never brings decay with it).
+        Empty groups are left out.
+
+    Examples
+    --------
+    >>> from filterbank import FilterBank, FilterConv2d
+    >>> bank = FilterBank.from_specs([{"family": "log", "ksize": 5, "sigma": 1.0}])
+    >>> model = torch.nn.Sequential(FilterConv2d(bank, mode="parametric"), torch.nn.Conv2d(1, 4, 3))
+    >>> [len(g["params"]) for g in param_groups(model, weight_decay=0.01)]
+    [2, 1]
+    >>> opt = torch.optim.AdamW(param_groups(model, weight_decay=0.01, lr=1e-3))
+    """
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real) or not weight_decay >= 0:
+        raise ParameterError(f"`weight_decay` must be a number >= 0; got {weight_decay!r}")
+    shape = {id(p) for m in model.modules() if isinstance(m, KernelGenerator) for p in m.parameters()}
+    decay, other = [], []
+    for p in model.parameters():
+        (decay if p.requires_grad and id(p) not in shape else other).append(p)
+    groups = [
+        {"params": decay, "weight_decay": float(weight_decay), **options},
+        {"params": other, "weight_decay": 0.0, **options},
+    ]
+    return [g for g in groups if g["params"]]
+
+
+# ------------------------------------------------------------------------------------------------ model surgery
+
+
+def conv_names(model: nn.Module) -> list[str]:
+    """Qualified names of the ``nn.Conv2d`` layers of ``model``, in ``named_modules`` order.
+
+    Examples
+    --------
+    >>> conv_names(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 8, 3)))
+    ['0', '2']
+    """
+    return [name for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+
+
+def _select(model: nn.Module, where: Any) -> list[str]:
+    convs = {name: m for name, m in model.named_modules() if isinstance(m, nn.Conv2d)}
+    if not convs:
+        raise ParameterError(f"`model` must contain an nn.Conv2d; got {type(model).__name__} without one")
+    if isinstance(where, str):
+        if where == "first":
+            return [next(iter(convs))]
+        chosen = [n for n in convs if fnmatch.fnmatchcase(n, where)]
+    elif callable(where):
+        chosen = [n for n, m in convs.items() if where(n, m)]
+    elif isinstance(where, Sequence):
+        for n in where:
+            if n not in convs:
+                raise UnknownNameError("where", n, convs)
+        chosen = list(where)
+    else:
+        raise DTypeError(f"`where` must be 'first', a name pattern, a sequence of names or a predicate; got {where!r}")
+    if not chosen:
+        raise ParameterError(f"`where` must select at least one nn.Conv2d; got {where!r}; convs: {list(convs)}")
+    return chosen
+
+
+def inject_model(
+    model: nn.Module,
+    bank: FilterBank | Any,
+    *,
+    where: str | Sequence[str] | Callable[[str, nn.Conv2d], bool] = "first",
+    **options: Any,
+) -> list[str]:
+    """Inject a bank into chosen ``nn.Conv2d`` layers of a model, in place.
+
+    Nothing is replaced or monkey-patched: each chosen conv stays the same
+    object in the same place and gets the bank through :func:`inject`, so the
+    model's structure and ``state_dict`` layout stay as they were (parametrised
+    convs also load a plain-layout ``state_dict``, see :func:`inject`).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any model.
+    bank : FilterBank or array-like
+        The kernels.
+    where : "first", str, sequence of str or callable, optional
+        ``"first"`` (default): the first ``nn.Conv2d`` in ``model.named_modules()``
+        order. Another str: an fnmatch pattern on qualified names
+        (``"layer1.*.conv1"``). A sequence: exact names. A callable
+        ``(name, conv) -> bool``: a predicate.
+    **options
+        Passed to :func:`inject` (``mode``, ``out_channels``, ``in_channels``,
+        ``bias``, ``learn``).
+
+    Returns
+    -------
+    list of str
+        The names of the convs injected.
+
+    Examples
+    --------
+    >>> from filterbank import FilterBank
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(16, 8, 3))
+    >>> bank = FilterBank.from_specs([{"family": "sobel", "dx": 1, "dy": 0}, {"family": "sobel", "dx": 0, "dy": 1}])
+    >>> inject_model(model, bank, out_channels=[0, 1])
+    ['0']
+    """
+    if not isinstance(model, nn.Module):
+        raise DTypeError(f"`model` must be a torch.nn.Module; got {type(model).__name__}")
+    chosen = _select(model, where)
+    bank = as_bank(bank)
+    for name in chosen:
+        inject(model.get_submodule(name), bank, **options)
+    return chosen
+
+
+def bake(module: nn.Module, mode: str = "frozen") -> nn.Module:
+    """Turn every generated kernel in ``module`` into plain values with identical output; in place.
+
+    A :class:`~filterbank.FilterConv2d` in parametric mode gets
+    :meth:`~filterbank.FilterConv2d.bake`. A conv injected in parametric mode
+    gets its current weight as a plain value: with ``mode="frozen"`` the
+    generated channels are frozen exactly (with the previously frozen ones);
+    with ``"trainable"`` they learn. When no channel stays partly frozen the
+    conv is a plain ``nn.Conv2d`` again, with ``weight`` / ``bias`` keys, and
+    can be pickled.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A layer or a whole model.
+    mode : {"frozen", "trainable"}
+        What the generated channels become.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``module``.
+
+    Examples
+    --------
+    >>> from filterbank import FilterBank
+    >>> conv = torch.nn.Conv2d(1, 1, 5, bias=False)
+    >>> _ = inject(conv, FilterBank.from_specs([{"family": "log", "ksize": 5, "sigma": 1.0}]), mode="parametric")
+    >>> list(bake(conv).state_dict()), conv.weight.requires_grad
+    (['weight'], False)
+    """
+    if mode not in BAKE_MODES:
+        raise UnknownNameError("mode", mode, BAKE_MODES)
+    for m in list(module.modules()):
+        if isinstance(m, FilterConv2d) and m.mode == "parametric":
+            m.bake(mode)
+        elif parametrize.is_parametrized(m, "weight") and any(
+            isinstance(p, ParametricWeight) for p in m.parametrizations["weight"]
+        ):
+            _bake_conv(m, mode)
+    return module
+
+
+def _bake_conv(conv: nn.Module, mode: str) -> None:
+    plist = conv.parametrizations["weight"]
+    shape = (conv.parametrizations["weight"].original.shape[0], 1, 1, 1)
+    device = plist.original.device
+    frozen = torch.zeros(shape, dtype=torch.bool, device=device)
+    for p in plist:  # later parametrisations cover earlier ones
+        if isinstance(p, PartialFreeze):
+            frozen = frozen | p.mask
+        else:
+            frozen = (frozen & ~p.mask) | (p.mask if mode == "frozen" else torch.zeros_like(p.mask))
+    was_free = plist.original.requires_grad
+    with torch.no_grad():
+        w = conv.weight.detach().clone()
+    parametrize.remove_parametrizations(conv, "weight", leave_parametrized=False)
+    bias = conv._parameters.pop("bias", None)
+    conv.weight = nn.Parameter(w)
+    conv.register_parameter("bias", bias)  # nn.Conv2d's key order: weight, bias
+    if bool(frozen.all()):
+        conv.weight.requires_grad_(False)
+    elif bool(frozen.any()):
+        conv.weight.requires_grad_(True)
+        parametrize.register_parametrization(conv, "weight", PartialFreeze(w, frozen))
+    else:
+        conv.weight.requires_grad_(was_free or mode == "trainable")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import torch
@@ -9,14 +10,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import borders as _borders
-from ._errors import ShapeError, UnknownNameError
+from ._errors import ParameterError, ShapeError, UnknownNameError
 from ._validate import as_float, int_in_range
 from .bank import FilterBank, as_bank
+from .parametric import KernelGenerator
 
-__all__ = ["MODES", "FilterConv2d"]
+__all__ = ["BAKE_MODES", "MODES", "FilterConv2d"]
 
-#: Injection modes available today.
-MODES: tuple[str, ...] = ("frozen", "trainable")
+#: Injection modes.
+MODES: tuple[str, ...] = ("frozen", "trainable", "parametric")
+#: What :meth:`FilterConv2d.bake` can turn a layer into.
+BAKE_MODES: tuple[str, ...] = ("frozen", "trainable")
 
 
 def check_mode(mode: str) -> str:
@@ -24,6 +28,12 @@ def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise UnknownNameError("mode", mode, MODES)
     return mode
+
+
+def check_learn(mode: str, learn: object) -> None:
+    """``learn`` only means something in parametric mode."""
+    if learn is not None and mode != "parametric":
+        raise ParameterError(f"`learn` applies to mode='parametric' only; got learn={learn!r} with mode={mode!r}")
 
 
 class FilterConv2d(nn.Conv2d):
@@ -39,10 +49,21 @@ class FilterConv2d(nn.Conv2d):
         ``N`` kernels ``(N, kh, kw)`` (or one ``(kh, kw)``).
     in_channels : int
         Input channels ``C``; the layer has ``C * N`` outputs and ``groups=C``.
-    mode : {"frozen", "trainable"}
+    mode : {"frozen", "trainable", "parametric"}
         ``"frozen"``: ``weight`` is an ``nn.Parameter`` with
         ``requires_grad=False`` (optimisers never move it; gradients still reach
         the input). ``"trainable"``: seeded from the bank, learns.
+        ``"parametric"``: the kernels are regenerated in every forward by
+        ``self.generator``, a :class:`~filterbank.parametric.KernelGenerator`
+        whose Parameters (``log_sigma``, ``theta``, ``log_lambd``,
+        ``log_gamma``, ``psi``, ...) learn; the bank must come from the
+        families ``gabor``, ``gaussian``, ``gaussian_derivative``, ``log``,
+        ``dog`` (its specs are the initial values).
+    learn : "all", str or sequence of str, optional
+        Parametric mode only: which generator parameters learn (``"sigma"``,
+        ``"theta"``, ``"lambd"``, ``"gamma"``, ``"psi"``, ``"sigma_y"``,
+        ``"sigma_low"``, ``"sigma_high"``); the others stay fixed. Default
+        (None): all of them.
     border : str or int
         Border name as in :func:`filterbank.filter2d` (default ``"reflect101"``).
     anchor : (int, int) or None
@@ -50,7 +71,7 @@ class FilterConv2d(nn.Conv2d):
     value : float
         Border value for ``"constant"``.
     bias : bool
-        Add a bias (initialised to zero, frozen with the weight in frozen mode).
+        Add a bias (initialised to zero; frozen in frozen and parametric mode).
 
     Attributes
     ----------
@@ -65,6 +86,15 @@ class FilterConv2d(nn.Conv2d):
     ``nn.Conv2d`` ones (``weight`` and, with ``bias=True``, ``bias``).
     ``model.requires_grad_(True)`` unfreezes a frozen layer, as for any Parameter.
 
+    In parametric mode there is no ``weight`` Parameter: ``layer.weight`` is
+    computed on access from the generator (differentiable, never cached), the
+    ``state_dict`` keys are ``generator.<name>`` (the same in train and eval),
+    loading a state_dict changes the next forward, and :meth:`bake` turns the
+    layer back into a plain frozen or trainable one with the same output.
+    Kernels are generated in float32 or float64 (float32 for a half-precision
+    layer) and cast to the layer's dtype; under ``torch.autocast`` the
+    convolution casts them like any weight.
+
     Examples
     --------
     >>> import torch
@@ -75,6 +105,11 @@ class FilterConv2d(nn.Conv2d):
     torch.Size([2, 6, 32, 32])
     >>> layer.weight.requires_grad
     False
+    >>> gabors = FilterBank.from_specs([{"family": "gabor", "ksize": 7, "sigma": 2.0, "theta": t, "lambd": 5.0}
+    ...                                 for t in (0.0, 0.8)])
+    >>> learner = FilterConv2d(gabors, mode="parametric", learn=["sigma", "theta"])
+    >>> sorted(name for name, p in learner.named_parameters() if p.requires_grad)
+    ['generator.log_sigma', 'generator.theta']
     """
 
     def __init__(
@@ -83,6 +118,7 @@ class FilterConv2d(nn.Conv2d):
         in_channels: int = 1,
         *,
         mode: str = "frozen",
+        learn: str | Iterable[str] | None = None,
         border: str | int = "reflect101",
         anchor: tuple[int, int] | None = None,
         value: float = 0.0,
@@ -93,6 +129,7 @@ class FilterConv2d(nn.Conv2d):
         bank = as_bank(bank)
         in_channels = int_in_range("in_channels", in_channels, 1)
         check_mode(mode)
+        check_learn(mode, learn)
         n = len(bank)
         kh, kw = bank.ksize
         super().__init__(
@@ -116,14 +153,78 @@ class FilterConv2d(nn.Conv2d):
             if self.bias is not None:
                 self.bias.zero_()
         trainable = mode == "trainable"
-        self.weight.requires_grad_(trainable)
         if self.bias is not None:
             self.bias.requires_grad_(trainable)
+        if mode == "parametric":
+            gen = KernelGenerator(bank, learn=learn, dtype=self.weight.dtype, device=self.weight.device)
+            del self.weight  # the weight is generated; no stale copy is kept
+            self.generator = gen
+        else:
+            self.weight.requires_grad_(trainable)
+
+    def __getattr__(self, name: str) -> Any:
+        # Parametric mode: ``weight`` is computed from the generator on access.
+        if name == "weight":
+            modules = self.__dict__.get("_modules")
+            if modules is not None and "generator" in modules:
+                return self._generated_weight()
+        return super().__getattr__(name)
+
+    def _generated_weight(self) -> torch.Tensor:
+        gen = self.generator
+        k = gen().to(gen.dtype)  # generated in float32/64, cast to the layer's dtype
+        return k.unsqueeze(1).repeat(self.in_channels, 1, 1, 1)
 
     @property
     def mode(self) -> str:
-        """``"trainable"`` if the weight requires grad now, else ``"frozen"`` (derived, never stale)."""
+        """``"parametric"`` with a generator, else ``"trainable"`` if the weight requires grad, else ``"frozen"``.
+
+        Derived from the layer's state, never stale.
+        """
+        if "generator" in self._modules:
+            return "parametric"
         return "trainable" if self.weight.requires_grad else "frozen"
+
+    def bake(self, mode: str = "frozen") -> FilterConv2d:
+        """Replace the generator by a plain ``weight`` Parameter holding the current kernels; returns ``self``.
+
+        The output is bit-identical before and after. ``self.bank`` becomes the
+        current kernels with the learned values in their specs.
+
+        Parameters
+        ----------
+        mode : {"frozen", "trainable"}
+            ``requires_grad`` of the new weight. On a layer that is not
+            parametric, bake only sets that flag.
+
+        Returns
+        -------
+        FilterConv2d
+            ``self``, whose ``state_dict`` now has the plain ``weight`` key.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from filterbank import FilterBank
+        >>> bank = FilterBank.from_specs([{"family": "log", "ksize": 7, "sigma": 1.5}])
+        >>> layer = FilterConv2d(bank, mode="parametric")
+        >>> x = torch.rand(1, 1, 16, 16)
+        >>> y = layer(x)
+        >>> torch.equal(layer.bake()(x), y), layer.mode, list(layer.state_dict())
+        (True, 'frozen', ['weight'])
+        """
+        if mode not in BAKE_MODES:
+            raise UnknownNameError("mode", mode, BAKE_MODES)
+        if "generator" in self._modules:
+            with torch.no_grad():
+                w = self._generated_weight().detach().clone()
+            self.bank = self.generator.to_bank()
+            del self.generator
+            bias = self._parameters.pop("bias", None)
+            self.weight = nn.Parameter(w)
+            self.register_parameter("bias", bias)  # nn.Conv2d's key order: weight, bias
+        self.weight.requires_grad_(mode == "trainable")
+        return self
 
     @property
     def names(self) -> list[str]:
@@ -139,7 +240,8 @@ class FilterConv2d(nn.Conv2d):
                 f"`x` must be (B, {self.in_channels}, H, W) or ({self.in_channels}, H, W); got shape {tuple(x.shape)}"
             )
         xp = _borders.pad(x, self.pad4, self.border, self.value)
-        return F.conv2d(xp, self.weight, self.bias, 1, 0, 1, self.groups)
+        weight = self._generated_weight() if "generator" in self._modules else self.weight
+        return F.conv2d(xp, weight, self.bias, 1, 0, 1, self.groups)
 
     def extra_repr(self) -> str:
         return (
