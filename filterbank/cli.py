@@ -1,4 +1,4 @@
-"""The ``filterbank`` command: ``list``, ``verify`` and ``demo``.
+"""The ``filterbank`` command: ``list``, ``verify``, ``demo`` and ``bench``.
 
 Examples
 --------
@@ -276,7 +276,43 @@ def _build_parser() -> _Parser:
     )
     _add_threads(p)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "bench",
+        help="time the planner against OpenCV, kornia, SciPy and plain torch convs",
+        description="Run the benchmark harness (benchmarks/run.py); options after 'bench' go to it.",
+        epilog="example: filterbank bench -w W2 --reps 7 --json bench.json",
+        add_help=False,
+    )
+    p.add_argument("bench_args", nargs=argparse.REMAINDER, help="harness options (see 'filterbank bench --help')")
+    p.set_defaults(func=_cmd_bench)
     return parser
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    """Call the harness's ``main``: ``benchmarks.run`` if importable, else the repository's file."""
+    return _run_bench(list(args.bench_args))
+
+
+def _run_bench(argv: list[str]) -> int:
+    try:
+        from benchmarks.run import main as bench_main  # type: ignore[import-not-found]
+    except ImportError:
+        import importlib.util
+
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"the benchmark harness {str(path)!r} is missing (it ships with the repository)"
+            ) from None
+        spec = importlib.util.spec_from_file_location("filterbank_bench_run", path)
+        mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(mod)  # type: ignore[union-attr]
+        bench_main = mod.main
+    try:
+        return int(bench_main(argv))
+    except SystemExit as exc:  # the harness's own --help / usage errors
+        return exc.code if isinstance(exc.code, int) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -300,6 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = _build_parser()
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    if argv[:1] == ["bench"]:  # every option after 'bench' (even --help) belongs to the harness
+        return _run_bench(argv[1:])
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # --help, --version, usage errors (already printed)

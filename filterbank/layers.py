@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from . import borders as _borders
+from . import plan as _plan
 from ._errors import ParameterError, ShapeError, UnknownNameError
 from ._validate import as_float, int_in_range
 from .bank import FilterBank, as_bank
@@ -72,6 +72,10 @@ class FilterConv2d(nn.Conv2d):
         Border value for ``"constant"``.
     bias : bool
         Add a bias (initialised to zero; frozen in frozen and parametric mode).
+    method : {"auto", "direct", "separable", "lowrank", "fft"}
+        How the convolution is executed (:mod:`filterbank.plan`). ``"auto"``
+        picks the cheapest method whose error stays within the OpenCV parity
+        tolerance; ``"direct"`` is the plain grouped ``F.conv2d``.
 
     Attributes
     ----------
@@ -123,9 +127,12 @@ class FilterConv2d(nn.Conv2d):
         anchor: tuple[int, int] | None = None,
         value: float = 0.0,
         bias: bool = False,
+        method: str = "auto",
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
+        if method not in _plan.METHODS:
+            raise UnknownNameError("method", method, _plan.METHODS)
         bank = as_bank(bank)
         in_channels = int_in_range("in_channels", in_channels, 1)
         check_mode(mode)
@@ -147,6 +154,7 @@ class FilterConv2d(nn.Conv2d):
         self.anchor = anchor
         self.pad4 = _borders.padding_for((kh, kw), anchor)
         self.value = as_float("value", value)
+        self.method = method
         with torch.no_grad():
             k = bank.to_tensor(dtype=self.weight.dtype, device=self.weight.device)
             self.weight.copy_(k.repeat(in_channels, 1, 1).unsqueeze(1))
@@ -241,10 +249,10 @@ class FilterConv2d(nn.Conv2d):
             )
         xp = _borders.pad(x, self.pad4, self.border, self.value)
         weight = self._generated_weight() if "generator" in self._modules else self.weight
-        return F.conv2d(xp, weight, self.bias, 1, 0, 1, self.groups)
+        return _plan.conv_forward(xp, weight, self.groups, self.method, self.bias)
 
     def extra_repr(self) -> str:
         return (
             f"bank={len(self.bank)}x{self.bank.ksize}, in_channels={self.in_channels}, mode={self.mode!r}, "
-            f"border={self.border!r}, pad(t,b,l,r)={self.pad4}"
+            f"border={self.border!r}, pad(t,b,l,r)={self.pad4}, method={self.method!r}"
         )
