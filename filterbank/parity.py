@@ -47,6 +47,7 @@ __all__ = [
     "ParityReport",
     "ParityRow",
     "default_groups",
+    "exact_fp32",
     "reference_filter2d",
     "resolve_device",
     "run_parity",
@@ -225,8 +226,17 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 
 @contextlib.contextmanager
-def _exact_fp32(device: torch.device) -> Iterator[None]:
-    """Switch TF32 off on CUDA for the duration (torch's default TF32 convs are ~1e-3 off)."""
+def exact_fp32(device: torch.device | str) -> Iterator[None]:
+    """Switch TF32 off on CUDA for the duration (torch's default TF32 convs are ~1e-3 off).
+
+    A no-op on other devices; the previous settings are restored on exit.
+
+    Examples
+    --------
+    >>> with exact_fp32("cpu"):
+    ...     pass
+    """
+    device = torch.device(device)
     if device.type != "cuda":
         yield
         return
@@ -501,7 +511,7 @@ def run_parity(
 
     # (family, border, dtype, path) -> [max_err, min_tol, ok, checks]
     acc: dict[tuple[str, str, str, str], list[Any]] = {}
-    with _exact_fp32(dev):
+    with exact_fp32(dev):
         for _name, img in imgs:
             chw = img[:, :, None] if img.ndim == 2 else img
             n_chan = chw.shape[2]

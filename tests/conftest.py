@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from filterbank.images import default_image_dir, load_images
+from filterbank.parity import exact_fp32
 
 
 @pytest.fixture(autouse=True)
@@ -26,13 +27,8 @@ def _cuda_policy(request):
         if os.environ.get("FILTERBANK_REQUIRE_CUDA") == "1":
             pytest.fail("FILTERBANK_REQUIRE_CUDA=1 but torch.cuda.is_available() is False")
         pytest.skip("no CUDA device")
-    old = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
-    torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cuda.matmul.allow_tf32 = False
-    try:
+    with exact_fp32("cuda"):
         yield
-    finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = old
 
 
 _IMAGES = dict(load_images(default_image_dir()))
