@@ -528,8 +528,6 @@ def test_docstring_examples(module: str) -> None:
 def test_classical_gabor_bank_learns_in_parametric_mode() -> None:
     from filterbank import banks
 
-    if not hasattr(banks, "gabor"):
-        pytest.skip("filterbank.banks.gabor is not there")
     bank = banks.gabor()
     layer = FilterConv2d(bank, mode="parametric", dtype=F64)
     _close(layer.generator(), bank.kernels)  # its specs describe its kernels
