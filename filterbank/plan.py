@@ -200,10 +200,12 @@ def _kernel_key(k: torch.Tensor) -> tuple | None:
     """A key naming the kernel's current values, or None when it must not be cached.
 
     CPU tensors are keyed by a digest of their bytes (a new tensor with the same
-    values hits; a changed one misses). Other devices are keyed by identity and
-    version counter (bumped by every in-place change), with a weak reference that
-    drops the entry when the tensor dies, so a new tensor at a reused address can
-    never see a stale entry. Tensors that take part in autograd are not cached.
+    values hits; a changed one misses). Other devices are keyed by the identity and
+    version counter (bumped by every in-place change) of the storage's owning
+    tensor, plus the view's geometry: ``FilterConv2d`` reshapes its weight on every
+    forward, and those views must meet the same entry. A weak reference drops the
+    entry when the owner dies, so a new tensor at a reused address never sees a
+    stale one. Tensors that take part in autograd are not cached.
     """
     if k.requires_grad and torch.is_grad_enabled():
         return None
@@ -211,8 +213,13 @@ def _kernel_key(k: torch.Tensor) -> tuple | None:
     if k.device.type == "cpu":
         data = k.detach().contiguous().numpy().tobytes()
         return ("v", hashlib.blake2b(data, digest_size=16).digest(), *meta)
-    # identity of the caller's tensor itself (a detached view would be a new object every call)
-    return ("id", id(k), k._version, *meta)
+    owner = _owner(k)
+    return ("id", id(owner), owner._version, k.storage_offset(), tuple(k.stride()), *meta)
+
+
+def _owner(k: torch.Tensor) -> torch.Tensor:
+    """The tensor that owns ``k``'s storage (``k`` itself unless it is a view)."""
+    return k._base if k._base is not None else k
 
 
 def _cache_get(key: tuple) -> object | None:
@@ -228,7 +235,7 @@ def _cache_put(key: tuple, value: object, owner: torch.Tensor | None = None) -> 
     while len(_CACHE) > _CACHE_MAX:
         _CACHE.popitem(last=False)
     if owner is not None and key[0] == "id":
-        weakref.finalize(owner, _CACHE.pop, key, None)
+        weakref.finalize(_owner(owner), _CACHE.pop, key, None)
 
 
 # --- factorisations -----------------------------------------------------------------------------
@@ -700,9 +707,6 @@ def correlate_valid(
         raise UnknownNameError("method", method, METHODS)
     b, c, hp, wp = xp.shape
     n, kh, kw = kernels.shape
-    if method == "direct":  # the original path, unchanged
-        out = F.conv2d(xp.reshape(b * c, 1, hp, wp), kernels.unsqueeze(1))
-        return out.reshape(b, c * n, hp - kh + 1, wp - kw + 1)
     y = _run(xp.reshape(b * c, 1, hp, wp), kernels.unsqueeze(0), method, exact)
     return y.reshape(b, c * n, hp - kh + 1, wp - kw + 1)
 
