@@ -41,6 +41,7 @@ import numbers
 import os
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,34 +91,18 @@ def spec_name(spec: Mapping[str, Any]) -> str:
     return "_".join(parts)
 
 
-def _centre_pad(k: np.ndarray, shape: tuple[int, int], name: str) -> np.ndarray:
+def _fit(k: np.ndarray, shape: tuple[int, int], name: str, *, how: str = "centred in") -> np.ndarray:
+    """Centre-pad or centre-crop ``k`` to ``shape`` (even differences only; ``how`` words the error)."""
     dh, dw = shape[0] - k.shape[0], shape[1] - k.shape[1]
     if dh % 2 or dw % 2:
         raise ShapeError(
-            f"kernel {name!r} of shape {k.shape} cannot be centre-padded to {shape}: the size difference must be "
+            f"kernel {name!r} of shape {k.shape} cannot be {how} {shape}: the size difference must be "
             "even on each axis so that the anchor (k // 2) stays on the same tap"
         )
-    return np.pad(k, ((dh // 2, dh // 2), (dw // 2, dw // 2)))
-
-
-def _fit(k: np.ndarray, shape: tuple[int, int], name: str) -> np.ndarray:
-    """Centre-pad or centre-crop ``k`` to ``shape`` (even differences only)."""
-    out = k
-    for axis in (0, 1):
-        d = shape[axis] - out.shape[axis]
-        if d % 2:
-            raise ShapeError(
-                f"kernel {name!r} of shape {k.shape} cannot be centred in {shape}: the size difference must be "
-                "even on each axis so that the anchor (k // 2) stays on the same tap"
-            )
-        if d > 0:
-            pad = [(0, 0), (0, 0)]
-            pad[axis] = (d // 2, d // 2)
-            out = np.pad(out, pad)
-        elif d < 0:
-            c = -d // 2
-            out = out[c : out.shape[0] - c] if axis == 0 else out[:, c : out.shape[1] - c]
-    return out
+    ch, cw = max(-dh, 0) // 2, max(-dw, 0) // 2
+    ph, pw = max(dh, 0) // 2, max(dw, 0) // 2
+    out = k[ch : k.shape[0] - ch, cw : k.shape[1] - cw]
+    return np.pad(out, ((ph, ph), (pw, pw))) if ph or pw else out
 
 
 def _l1_lost(k: np.ndarray, shape: tuple[int, int]) -> float:
@@ -136,7 +121,7 @@ def _normalized(k: np.ndarray, kind: str, name: str) -> np.ndarray:
     scale = float(np.abs(k).sum())
     if kind == "sum":
         s = float(k.sum())
-        if abs(s) <= 1e-12 * scale or s == 0.0:
+        if abs(s) <= 1e-12 * scale:
             raise ParameterError(
                 f"`kind`='sum' needs every kernel to have a non-zero sum; kernel {name!r} sums to {s!r}"
             )
@@ -144,7 +129,7 @@ def _normalized(k: np.ndarray, kind: str, name: str) -> np.ndarray:
     if kind == "zero_mean_l1":
         k = k - k.mean()
         l1 = float(np.abs(k).sum())
-        if l1 <= 1e-12 * scale or l1 == 0.0:
+        if l1 <= 1e-12 * scale:
             raise ParameterError(
                 f"`kind`='zero_mean_l1' needs non-constant kernels; kernel {name!r} is constant (zero after "
                 "removing its mean)"
@@ -275,7 +260,7 @@ class FilterBank:
             raise ShapeError(f"`names` must have one entry per kernel ({n}); got {len(names)}")
         if len(specs) != n:
             raise ShapeError(f"`specs` must have one entry per kernel ({n}); got {len(specs)}")
-        dup = sorted({s for s in names if names.count(s) > 1})
+        dup = sorted(s for s, count in Counter(names).items() if count > 1)
         if dup:
             raise ParameterError(f"`names` must be unique; got duplicates {dup}")
         self._kernels = arr
@@ -326,7 +311,9 @@ class FilterBank:
                 raise ShapeError(f"`kernels[{i}]` must be 2-D (kh, kw); got shape {a.shape}")
         shape = (max(a.shape[0] for a in arrays), max(a.shape[1] for a in arrays))
         label = list(names) if names is not None else [f"k{i}" for i in range(len(arrays))]
-        padded = [_centre_pad(a, shape, label[i] if i < len(label) else str(i)) for i, a in enumerate(arrays)]
+        padded = [
+            _fit(a, shape, label[i] if i < len(label) else str(i), how="centre-padded to") for i, a in enumerate(arrays)
+        ]
         return cls(np.stack(padded), names=names, specs=specs)
 
     # -- views --------------------------------------------------------------------------------
@@ -837,8 +824,9 @@ class FilterBank:
         img = np.asarray(image)
         if img.ndim != 2:
             raise ShapeError(f"`image` must be a 2-D (H, W) grayscale image; got shape {img.shape}")
-        out = filter2d(img.astype(np.float64), self._kernels, border=border)
-        panels = [("input", img.astype(np.float64))]
+        img = img.astype(np.float64)
+        out = filter2d(img, self._kernels, border=border)
+        panels = [("input", img)]
         panels += [(n, out[..., i]) for i, n in enumerate(self._names)]
         return viz.response_grid(panels, cols=cols, cell_max=cell_max)
 

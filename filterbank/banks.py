@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import fnmatch
+import functools
 import inspect
 import math
 import numbers
@@ -43,6 +44,7 @@ from . import kernels as _kernels
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
 from ._validate import as_float, as_int, int_in_range, positive_float, size_pair
 from .bank import FilterBank
+from .kernels.fspecial import _gaussian as _matlab_gaussian
 
 __all__ = [
     "dct",
@@ -147,13 +149,6 @@ def _gauss1d(sigma: float, x: np.ndarray, order: int) -> np.ndarray:
     return g
 
 
-def _fspecial_gaussian(size: int, sigma: float) -> np.ndarray:
-    x, y = _vgg_grid(size)
-    h = np.exp(-(x * x + y * y) / (2 * sigma * sigma))
-    h[h < np.finfo(np.float64).eps * h.max()] = 0.0
-    return h / h.sum()
-
-
 def _flip(f: np.ndarray) -> np.ndarray:
     """Convolution orientation -> correlation orientation (180-degree rotation)."""
     return np.ascontiguousarray(f[::-1, ::-1])
@@ -177,7 +172,7 @@ def _k_vgg_oriented(size: int, sigma: float, order: int, angle: float) -> np.nda
 def _k_vgg_gaussian(size: int, sigma: float) -> np.ndarray:
     """VGG ``normalise(fspecial('gaussian', size, sigma))`` (isotropic: no flip needed)."""
     n = _odd_support("size", size)
-    return _vgg_normalise(_fspecial_gaussian(n, positive_float("sigma", sigma)))
+    return _vgg_normalise(_matlab_gaussian(n, n, positive_float("sigma", sigma))[0])
 
 
 def _k_vgg_log(size: int, sigma: float) -> np.ndarray:
@@ -249,27 +244,38 @@ _RANDOM_KINDS = ("normal", "orthogonal")
 
 
 def _random_kernels(n: int, ksize: Any, seed: int, kind: str) -> np.ndarray:
+    """The ``(n, kh, kw)`` kernels of :func:`random` (read-only; cached, see :func:`_random_stack`)."""
     n = int_in_range("n", n, 1)
     h, w = size_pair("ksize", ksize)
     seed = int_in_range("seed", seed, 0)
     if kind not in _RANDOM_KINDS:
         raise UnknownNameError("kind", kind, _RANDOM_KINDS)
-    rng = np.random.default_rng(seed)
-    if kind == "normal":
-        return rng.standard_normal((n, h, w))
-    if n > h * w:
+    if kind == "orthogonal" and n > h * w:
         raise ParameterError(
             f"`n` must be <= kh * kw = {h * w} for kind='orthogonal' (at most that many orthonormal kernels); got {n}"
         )
-    q, r = np.linalg.qr(rng.standard_normal((h * w, n)))
-    q = q * np.where(np.diag(r) < 0, -1.0, 1.0)[None, :]
-    return np.ascontiguousarray(q.T.reshape(n, h, w))
+    return _random_stack(n, h, w, seed, kind)
+
+
+@functools.lru_cache(maxsize=1)
+def _random_stack(n: int, h: int, w: int, seed: int, kind: str) -> np.ndarray:
+    # Cached: regenerating a bank's specs (FilterBank.load / verify) asks for every index of the same
+    # stack in turn, which would otherwise redraw (and, for "orthogonal", re-factorise) it n times.
+    rng = np.random.default_rng(seed)
+    if kind == "normal":
+        out = rng.standard_normal((n, h, w))
+    else:
+        q, r = np.linalg.qr(rng.standard_normal((h * w, n)))
+        q = q * np.where(np.diag(r) < 0, -1.0, 1.0)[None, :]
+        out = np.ascontiguousarray(q.T.reshape(n, h, w))
+    out.setflags(write=False)
+    return out
 
 
 def _k_random(n: int, ksize: Any, seed: int, kind: str, index: int) -> np.ndarray:
     ks = _random_kernels(n, ksize, seed, kind)
     i = int_in_range("index", index, 0, ks.shape[0] - 1)
-    return ks[i]
+    return ks[i].copy()
 
 
 _KERNEL_FAMILIES: dict[str, Callable[..., np.ndarray]] = {
@@ -560,26 +566,20 @@ def gabor_params_from_matlab(
 
 
 # ----------------------------------------------------------------------------- VGG banks
-def _vgg_oriented_part(prefix: str, scales: Sequence[float], size: int, norient: int = 6):
+def _vgg_oriented_part(
+    prefix: str, scales: Sequence[float], size: int, norient: int = 6
+) -> list[tuple[str, dict[str, Any]]]:
     """Edge specs then bar specs, scale-major then orientation, as VGG's loops."""
-    edges, bars = [], []
-    for i, s in enumerate(scales, start=1):
-        for k in range(norient):
-            a = math.pi * k / norient
-            t = _deg(a)
-            edges.append(
-                (
-                    f"{prefix}_edge_s{i}_t{t}",
-                    {"family": "banks.vgg_oriented", "size": size, "sigma": s, "order": 1, "angle": a},
-                )
-            )
-            bars.append(
-                (
-                    f"{prefix}_bar_s{i}_t{t}",
-                    {"family": "banks.vgg_oriented", "size": size, "sigma": s, "order": 2, "angle": a},
-                )
-            )
-    return edges + bars
+    angles = [math.pi * k / norient for k in range(norient)]
+    return [
+        (
+            f"{prefix}_{part}_s{i}_t{_deg(a)}",
+            {"family": "banks.vgg_oriented", "size": size, "sigma": s, "order": order, "angle": a},
+        )
+        for part, order in (("edge", 1), ("bar", 2))
+        for i, s in enumerate(scales, start=1)
+        for a in angles
+    ]
 
 
 def _bank(items: list[tuple[str, dict[str, Any]]]) -> FilterBank:

@@ -134,15 +134,14 @@ class MaxResponse(nn.Module):
             bars = bars.abs()
         iso = x[:, 2 * n :]
         if self.variant == "mr8":
-            out = torch.cat([edges.amax(dim=2), bars.amax(dim=2), iso], dim=1)
+            e, r = edges.amax(dim=2), bars.amax(dim=2)
         elif self.variant == "mr4":
             e = edges[:, self.scale].amax(dim=1, keepdim=True)
             r = bars[:, self.scale].amax(dim=1, keepdim=True)
-            out = torch.cat([e, r, iso], dim=1)
         else:
             e = edges.amax(dim=(1, 2)).unsqueeze(1)
             r = bars.amax(dim=(1, 2)).unsqueeze(1)
-            out = torch.cat([e, r, iso], dim=1)
+        out = torch.cat([e, r, iso], dim=1)
         return out.squeeze(0) if squeeze else out
 
     def extra_repr(self) -> str:

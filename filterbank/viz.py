@@ -55,6 +55,17 @@ def _fit_text(text: str, width: int, font: Any) -> str:
     return text + "..."
 
 
+def _count(name: str, value: object) -> int:
+    """An int >= 1 (refusing bools), else ParameterError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ParameterError(f"`{name}` must be an int >= 1; got {value!r}")
+    return value
+
+
+def _label_height(font: Any) -> int:
+    return _text_size("Ag", font)[1] + 6
+
+
 def diverging(values: np.ndarray, scale: float | None = None) -> np.ndarray:
     """Map signed values to RGB uint8: blue (negative), white (zero), red (positive).
 
@@ -195,16 +206,13 @@ def kernel_grid(bank: Any, *, cell: int = 64, cols: int | None = None) -> Image.
     >>> kernel_grid(bank, cell=60, cols=2).size[0] >= 2 * 60
     True
     """
-    if isinstance(cell, bool) or not isinstance(cell, int) or cell < 1:
-        raise ParameterError(f"`cell` must be an int >= 1; got {cell!r}")
+    cell = _count("cell", cell)
     items = _kernel_items(bank)
     if not items:
         raise ShapeError("`bank` must hold at least one kernel; got none")
     n = len(items)
     cols = min(n, 8) if cols is None else cols
-    if isinstance(cols, bool) or not isinstance(cols, int) or cols < 1:
-        raise ParameterError(f"`cols` must be an int >= 1; got {cols!r}")
-    cols = min(cols, n)
+    cols = min(_count("cols", cols), n)
     font = _font()
     panels = []
     for name, k in items:
@@ -214,7 +222,7 @@ def kernel_grid(bank: Any, *, cell: int = 64, cols: int | None = None) -> Image.
         panels.append((name, rgb))
     cell_w = max(max(p.shape[1] for _, p in panels), min(2 * cell, max(_text_size(s, font)[0] for s, _ in items)))
     cell_h = max(p.shape[0] for _, p in panels)
-    label_h = _text_size("Ag", font)[1] + 6
+    label_h = _label_height(font)
     return _grid(panels, cols, cell_w, cell_h, label_h, font)
 
 
@@ -252,20 +260,17 @@ def response_grid(responses: Sequence[tuple[str, Any]], *, cols: int | None = No
     >>> img.size[0] >= 2 * 20
     True
     """
-    if isinstance(cell_max, bool) or not isinstance(cell_max, int) or cell_max < 1:
-        raise ParameterError(f"`cell_max` must be an int >= 1; got {cell_max!r}")
+    cell_max = _count("cell_max", cell_max)
     items = [(str(t), _to_2d(f"responses[{i}]", a)) for i, (t, a) in enumerate(responses)]
     if not items:
         raise ShapeError("`responses` must hold at least one (title, array) pair; got none")
     cols = min(len(items), 4) if cols is None else cols
-    if isinstance(cols, bool) or not isinstance(cols, int) or cols < 1:
-        raise ParameterError(f"`cols` must be an int >= 1; got {cols!r}")
-    cols = min(cols, len(items))
+    cols = min(_count("cols", cols), len(items))
     font = _font()
     panels = [(t, _shrink(_auto_map(a), cell_max)) for t, a in items]
     cell_w = max(p.shape[1] for _, p in panels)
     cell_h = max(p.shape[0] for _, p in panels)
-    label_h = _text_size("Ag", font)[1] + 6
+    label_h = _label_height(font)
     return _grid(panels, cols, cell_w, cell_h, label_h, font)
 
 
@@ -315,7 +320,7 @@ def side_by_side(ours: Any, reference: Any, title: str = "") -> Image.Image:
     ]
     font = _font()
     cell_h, cell_w = a.shape
-    label_h = _text_size("Ag", font)[1] + 6
+    label_h = _label_height(font)
     cell_w = max(cell_w, max(_text_size(t, font)[0] for t, _ in panels))
     body = _grid(panels, 3, cell_w, cell_h, label_h, font)
     title_h = _text_size("Ag", font)[1] + 8 if title else 0

@@ -349,6 +349,18 @@ def fspecial_log(ksize: int | tuple[int, int] = 5, sigma: float = 0.5) -> np.nda
     h, w = size_pair("ksize", ksize)
     s = positive_float("sigma", sigma)
     std2 = s * s
+    g, r2 = _gaussian(h, w, s)
+    h1 = g * (r2 - 2 * std2) / (std2 * std2)
+    return h1 - h1.sum() / (h * w)
+
+
+def _gaussian(h: int, w: int, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """MATLAB ``fspecial('gaussian', [h w], sigma)`` and the squared radius ``r^2`` of its centred grid.
+
+    ``exp(-r^2 / 2 sigma^2)``, taps below ``eps * max`` set to 0, divided by the sum.
+    Used by :func:`fspecial_log` and by the VGG banks of :mod:`filterbank.banks`.
+    """
+    std2 = sigma * sigma
     yy = np.arange(h, dtype=np.float64) - (h - 1) / 2
     xx = np.arange(w, dtype=np.float64) - (w - 1) / 2
     x, y = np.meshgrid(xx, yy)
@@ -358,5 +370,4 @@ def fspecial_log(ksize: int | tuple[int, int] = 5, sigma: float = 0.5) -> np.nda
     total = g.sum()
     if total != 0:
         g = g / total
-    h1 = g * (r2 - 2 * std2) / (std2 * std2)
-    return h1 - h1.sum() / (h * w)
+    return g, r2
