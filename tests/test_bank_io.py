@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 import pickle
@@ -303,8 +302,3 @@ def test_viz_is_not_imported_by_bank():
 def test_catalog_spec_kernels_unchanged():
     b = FilterBank.from_specs([{"family": "motion", "length": 7, "angle": 30}, {"family": "unsharp"}])
     np.testing.assert_array_equal(b.kernels[1, 1:4, 2:5], kernels.unsharp())
-
-
-def test_doctests():
-    result = doctest.testmod(bank_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0

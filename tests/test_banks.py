@@ -7,7 +7,6 @@ orientation (y up, applied by conv2); filterbank stores them rotated by 180 degr
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import cv2
@@ -461,8 +460,3 @@ def test_bank_through_filterconv2d_float32(name):
     for n, k in enumerate(bank.kernels):
         ref = cv2_reference(img, k.astype(np.float32), "reflect101")
         assert float(np.abs(out[n] - ref).max()) <= tolerance(k, img, np.float32), bank.names[n]
-
-
-def test_doctests():
-    result = doctest.testmod(banks, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0

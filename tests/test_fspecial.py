@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
@@ -178,10 +177,3 @@ def test_registered_in_catalog():
 def test_errors(call, pattern):
     with pytest.raises(ParameterError, match=pattern):
         call()
-
-
-def test_doctests():
-    from filterbank.kernels import fspecial
-
-    result = doctest.testmod(fspecial, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0

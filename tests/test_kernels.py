@@ -6,8 +6,6 @@ written out in the test), never by the code under test.
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import inspect
 import math
 import re
@@ -447,14 +445,3 @@ ERROR_CASES = [
 def test_errors_name_argument_and_value(call, exc, fragments):
     with pytest.raises(exc, match=_m(*fragments)):
         call()
-
-
-# -------------------------------------------------------------- doctests
-
-
-@pytest.mark.parametrize("name", ["gaussian", "derivative", "gabor", "basic", "_registry"])
-def test_docstring_examples(name):
-    module = importlib.import_module(f"filterbank.kernels.{name}")
-    result = doctest.testmod(module, globs=vars(module).copy(), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0
-    assert result.attempted > 0

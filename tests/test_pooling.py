@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
-
 import cv2
 import numpy as np
 import pytest
 import torch
 
-from filterbank import ParameterError, ShapeError, UnknownNameError, banks, pooling
+from filterbank import ParameterError, ShapeError, UnknownNameError, banks
 from filterbank.images import default_image_dir, load_image
 from filterbank.pooling import MR4, MR8, MRS4, MaxResponse
 
@@ -102,8 +100,3 @@ def test_names_grad_and_repr():
 def test_errors(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
-
-
-def test_doctests():
-    result = doctest.testmod(pooling, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0
