@@ -14,8 +14,8 @@ from torch.nn.utils import parametrize
 
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
 from .bank import FilterBank, as_bank
-from .layers import BAKE_MODES, FilterConv2d, check_learn, check_mode
-from .parametric import KernelGenerator
+from .layers import FilterConv2d, check_bake_mode, check_learn, check_mode, set_plain_weight
+from .parametric import KernelGenerator, _center_pad
 
 __all__ = [
     "ParametricWeight",
@@ -82,10 +82,7 @@ class ParametricWeight(nn.Module):
 
     def generated(self, dtype: torch.dtype) -> torch.Tensor:
         """The injected values ``(out_channels, in_per_group, kh, kw)`` (rows outside the mask are filler)."""
-        k = self.generator().to(dtype)
-        dh, dw = self.ksize[0] - k.shape[-2], self.ksize[1] - k.shape[-1]
-        if dh or dw:
-            k = torch.nn.functional.pad(k, (dw // 2, dw // 2, dh // 2, dh // 2))
+        k = _center_pad(self.generator().to(dtype), *self.ksize)
         values = k.unsqueeze(1) * self.in_weights.to(dtype)
         return values.index_select(0, self.rows)
 
@@ -251,33 +248,22 @@ def inject(
         scale, only = 1.0, int(in_channels)
 
     weight = conv.weight
+    index = torch.tensor(chans, device=weight.device)
+    full = len(chans) == out_c
+    frozen = mode != "trainable"  # parametric: the zeroed bias is frozen, as in frozen mode
     if mode == "parametric":
         _inject_parametric(conv, bank, chans, scale, only, learn)
-        if conv.bias is not None and bias == "zero":
-            index = torch.tensor(chans, device=weight.device)
-            zeros = torch.zeros(len(chans), dtype=weight.dtype, device=weight.device)
-            _write(conv, "bias", index, zeros, True, len(chans) == out_c)
-        return conv
-    k = torch.from_numpy(kernels).to(dtype=weight.dtype, device=weight.device)
-    values = torch.zeros((len(chans), cg, *conv.kernel_size), dtype=weight.dtype, device=weight.device)
-    if only is None:
-        values[:] = (k[[i % n for i in range(len(chans))]] * scale).unsqueeze(1)
     else:
-        values[:, only] = k[[i % n for i in range(len(chans))]]
-    index = torch.tensor(chans, device=weight.device)
-
-    frozen = mode == "frozen"
-    full = len(chans) == out_c
-    _write(conv, "weight", index, values, frozen=frozen, full=full)
+        k = torch.from_numpy(kernels).to(dtype=weight.dtype, device=weight.device)[[i % n for i in range(len(chans))]]
+        values = torch.zeros((len(chans), cg, *conv.kernel_size), dtype=weight.dtype, device=weight.device)
+        if only is None:
+            values[:] = (k * scale).unsqueeze(1)
+        else:
+            values[:, only] = k
+        _write(conv, "weight", index, values, frozen=frozen, full=full)
     if conv.bias is not None and bias == "zero":
-        _write(
-            conv,
-            "bias",
-            index,
-            torch.zeros(len(chans), dtype=weight.dtype, device=weight.device),
-            frozen,
-            full,
-        )
+        zeros = torch.zeros(len(chans), dtype=weight.dtype, device=weight.device)
+        _write(conv, "bias", index, zeros, frozen=frozen, full=full)
     return conv
 
 
@@ -337,9 +323,7 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
             elif frozen:
                 fixed = param.detach().clone()
                 fixed[index] = values
-                mask = torch.zeros((param.shape[0],) + (1,) * (param.dim() - 1), dtype=torch.bool)
-                mask[index] = True
-                parametrize.register_parametrization(conv, name, PartialFreeze(fixed, mask.to(param.device)))
+                parametrize.register_parametrization(conv, name, PartialFreeze(fixed, _row_mask(param, index)))
                 return
             else:
                 raise ParameterError(
@@ -351,11 +335,15 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
         if full:
             param.requires_grad_(not frozen)
         return
-    mask_shape = (param.shape[0],) + (1,) * (param.dim() - 1)
-    mask = torch.zeros(mask_shape, dtype=torch.bool, device=param.device)
-    mask[index] = True
-    parametrize.register_parametrization(conv, name, PartialFreeze(param.detach(), mask))
+    parametrize.register_parametrization(conv, name, PartialFreeze(param.detach(), _row_mask(param, index)))
     _add_plain_layout_hook(conv)
+
+
+def _row_mask(t: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``(rows, 1, ...)`` bool mask on ``t``'s device, True at the rows ``index`` of ``t``."""
+    mask = torch.zeros((t.shape[0],) + (1,) * (t.dim() - 1), dtype=torch.bool, device=t.device)
+    mask[index] = True
+    return mask
 
 
 def _partial_freeze(conv: nn.Module, name: str) -> PartialFreeze | None:
@@ -640,8 +628,7 @@ def bake(module: nn.Module, mode: str = "frozen") -> nn.Module:
     >>> list(bake(conv).state_dict()), conv.weight.requires_grad
     (['weight'], False)
     """
-    if mode not in BAKE_MODES:
-        raise UnknownNameError("mode", mode, BAKE_MODES)
+    check_bake_mode(mode)
     for m in list(module.modules()):
         if isinstance(m, FilterConv2d) and m.mode == "parametric":
             m.bake(mode)
@@ -654,21 +641,18 @@ def bake(module: nn.Module, mode: str = "frozen") -> nn.Module:
 
 def _bake_conv(conv: nn.Module, mode: str) -> None:
     plist = conv.parametrizations["weight"]
-    shape = (conv.parametrizations["weight"].original.shape[0], 1, 1, 1)
-    device = plist.original.device
-    frozen = torch.zeros(shape, dtype=torch.bool, device=device)
+    original = plist.original
+    frozen = torch.zeros((original.shape[0], 1, 1, 1), dtype=torch.bool, device=original.device)
     for p in plist:  # later parametrisations cover earlier ones
-        if isinstance(p, PartialFreeze):
+        if isinstance(p, PartialFreeze) or mode == "frozen":
             frozen = frozen | p.mask
-        else:
-            frozen = (frozen & ~p.mask) | (p.mask if mode == "frozen" else torch.zeros_like(p.mask))
-    was_free = plist.original.requires_grad
+        else:  # generated channels that become trainable
+            frozen = frozen & ~p.mask
+    was_free = original.requires_grad
     with torch.no_grad():
         w = conv.weight.detach().clone()
     parametrize.remove_parametrizations(conv, "weight", leave_parametrized=False)
-    bias = conv._parameters.pop("bias", None)
-    conv.weight = nn.Parameter(w)
-    conv.register_parameter("bias", bias)  # nn.Conv2d's key order: weight, bias
+    set_plain_weight(conv, w)
     if bool(frozen.all()):
         conv.weight.requires_grad_(False)
     elif bool(frozen.any()):

@@ -36,6 +36,26 @@ def check_learn(mode: str, learn: object) -> None:
         raise ParameterError(f"`learn` applies to mode='parametric' only; got learn={learn!r} with mode={mode!r}")
 
 
+def check_bake_mode(mode: str) -> str:
+    """Validate what a bake turns generated kernels into."""
+    if mode not in BAKE_MODES:
+        raise UnknownNameError("mode", mode, BAKE_MODES)
+    return mode
+
+
+def set_plain_weight(conv: nn.Conv2d, w: torch.Tensor) -> None:
+    """Make ``w`` the plain ``weight`` Parameter of ``conv``, keeping ``nn.Conv2d``'s key order (weight, bias).
+
+    A parametrised bias (``conv.parametrizations.bias``) is left where it is.
+    """
+    if "bias" not in conv._parameters:
+        conv.weight = nn.Parameter(w)
+        return
+    bias = conv._parameters.pop("bias")
+    conv.weight = nn.Parameter(w)
+    conv.register_parameter("bias", bias)
+
+
 class FilterConv2d(nn.Conv2d):
     """A depthwise ``nn.Conv2d`` holding a filter bank, with OpenCV borders and anchor.
 
@@ -221,16 +241,13 @@ class FilterConv2d(nn.Conv2d):
         >>> torch.equal(layer.bake()(x), y), layer.mode, list(layer.state_dict())
         (True, 'frozen', ['weight'])
         """
-        if mode not in BAKE_MODES:
-            raise UnknownNameError("mode", mode, BAKE_MODES)
+        check_bake_mode(mode)
         if "generator" in self._modules:
             with torch.no_grad():
                 w = self._generated_weight().detach().clone()
             self.bank = self.generator.to_bank()
             del self.generator
-            bias = self._parameters.pop("bias", None)
-            self.weight = nn.Parameter(w)
-            self.register_parameter("bias", bias)  # nn.Conv2d's key order: weight, bias
+            set_plain_weight(self, w)
         self.weight.requires_grad_(mode == "trainable")
         return self
 

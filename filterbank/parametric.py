@@ -30,8 +30,9 @@ from torch import nn
 
 from . import kernels as _kernels
 from ._errors import DTypeError, ParameterError, UnknownNameError
-from ._validate import size_pair
+from ._validate import int_in_range, positive_float, size_pair
 from .bank import FilterBank, as_bank
+from .kernels.gaussian import _MAX_ORDER, _TRUNCATE
 
 __all__ = [
     "FAMILIES",
@@ -57,8 +58,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 PARAMETERS: tuple[str, ...] = ("sigma", "sigma_y", "theta", "lambd", "gamma", "psi", "sigma_low", "sigma_high")
 #: Parameters that must stay > 0; stored as ``log_<name>``.
 POSITIVE: frozenset[str] = frozenset({"sigma", "sigma_y", "lambd", "gamma", "sigma_low", "sigma_high"})
-
-_TRUNCATE = 4.0
 
 
 def _attr(name: str) -> str:
@@ -93,8 +92,8 @@ def _params(values: dict[str, Any], dtype: torch.dtype | None, device: Any) -> d
         else:
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
                 raise DTypeError(f"`{name}` must be a finite real number or a tensor; got {v!r}")
-            if name in POSITIVE and float(v) <= 0:
-                raise ParameterError(f"`{name}` must be > 0; got {float(v)!r}")
+            if name in POSITIVE:
+                positive_float(name, v)
             out[name] = torch.tensor(float(v), dtype=dtype, device=device)
     names = list(out)
     shaped = torch.broadcast_tensors(*out.values())
@@ -107,6 +106,12 @@ def _static_size(ksize: object, *, odd: bool) -> tuple[int, int]:
             "`ksize` must be given to a torch generator (kernel sizes are fixed, so shapes stay static); got None"
         )
     return size_pair("ksize", ksize, odd=odd)
+
+
+def _center_pad(k: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """Zero-pad ``(..., kh, kw)`` kernels evenly to ``(..., h, w)`` (the differences are even)."""
+    dh, dw = h - k.shape[-2], w - k.shape[-1]
+    return F.pad(k, (dw // 2, dw // 2, dh // 2, dh // 2)) if dh or dw else k
 
 
 # ------------------------------------------------------------------------------------------------ cores
@@ -194,8 +199,7 @@ def _dog_core(h: int, w: int, inner: int | None, sigma_low, sigma_high) -> torch
     if inner is None:
         return _gd_grid(h, w, sigma_low, sigma_low, zero)[0] - hi
     lo = _gd_grid(inner, inner, sigma_low, sigma_low, zero)[0]
-    ph, pw = (h - inner) // 2, (w - inner) // 2
-    return F.pad(lo, (pw, pw, ph, ph)) - hi
+    return _center_pad(lo, h, w) - hi
 
 
 # ------------------------------------------------------------------------------------------------ public generators
@@ -281,8 +285,7 @@ def gaussian(
     h, w = _static_size(ksize, odd=False)
     values = dict(sigma=sigma) if sigma_y is None else dict(sigma=sigma, sigma_y=sigma_y)
     p = _params(values, dtype, device)
-    k = _gaussian_core(h, w, p["sigma"], p.get("sigma_y", p["sigma"]))
-    return k
+    return _gaussian_core(h, w, p["sigma"], p.get("sigma_y", p["sigma"]))
 
 
 def gaussian_derivative(
@@ -324,21 +327,13 @@ def gaussian_derivative(
     torch.Size([5, 5])
     """
     h, w = _static_size(ksize, odd=True)
-    ox = _order("dx", dx)
-    oy = _order("dy", dy)
+    ox = int_in_range("dx", dx, 0, _MAX_ORDER)
+    oy = int_in_range("dy", dy, 0, _MAX_ORDER)
     values = dict(sigma=sigma, theta=theta)
     if sigma_y is not None:
         values["sigma_y"] = sigma_y
     p = _params(values, dtype, device)
     return _gd_core(h, w, ox, oy, p["sigma"], p.get("sigma_y", p["sigma"]), p["theta"])
-
-
-def _order(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise DTypeError(f"`{name}` must be an integer; got {value!r} ({type(value).__name__})")
-    if not 0 <= int(value) <= 6:
-        raise ParameterError(f"`{name}` must be in [0, 6]; got {int(value)}")
-    return int(value)
 
 
 def log(
@@ -410,15 +405,15 @@ def dog(
     torch.Size([7, 7])
     """
     h, w = _static_size(ksize, odd=True)
+    p = _params(dict(sigma_low=sigma_low, sigma_high=sigma_high), dtype, device)  # numbers checked > 0 here
     if not isinstance(sigma_low, torch.Tensor) and not isinstance(sigma_high, torch.Tensor):
-        if float(sigma_low) > 0 and not float(sigma_low) < float(sigma_high):
+        if not float(sigma_low) < float(sigma_high):
             raise ParameterError(f"`sigma_low` must be < `sigma_high` ({sigma_high!r}); got {sigma_low!r}")
     if inner is not None:
         n = size_pair("inner", inner, odd=True)[0]
         if n > min(h, w):
             raise ParameterError(f"`inner` must be <= the kernel size {min(h, w)}; got {n}")
         inner = n
-    p = _params(dict(sigma_low=sigma_low, sigma_high=sigma_high), dtype, device)
     return _dog_core(h, w, inner, p["sigma_low"], p["sigma_high"])
 
 
@@ -433,13 +428,12 @@ class _Plan:
         if family not in FAMILIES:
             raise _no_generator(index, name, family)
         params = {k: v for k, v in spec.items() if k != "family"}
-        reference = _kernels.get(family, **params)  # validates every value (sigma > 0, odd sizes, ...)
+        h, w = _kernels.get(family, **params).shape  # validates every value (sigma > 0, odd sizes, ...)
         bound = _kernels.signature(family).bind(**params)
         bound.apply_defaults()
         args = dict(bound.arguments)
-        self.index, self.family, self.reference = index, family, reference
-        h, w = reference.shape
-        self.values: dict[str, float] = {}
+        self.index, self.family = index, family
+        self.values: dict[str, float]
         if family == "gabor":
             self.values = {n: float(args[n]) for n in FAMILIES["gabor"]}
             self.static: tuple[Any, ...] = (h, w)
@@ -725,10 +719,7 @@ class KernelGenerator(nn.Module):
                 k = _log_core(key[1], key[2], p["sigma"])
             else:
                 k = _dog_core(key[1], key[2], key[3], p["sigma_low"], p["sigma_high"])
-            dh, dw = kh - k.shape[-2], kw - k.shape[-1]
-            if dh or dw:
-                k = F.pad(k, (dw // 2, dw // 2, dh // 2, dh // 2))
-            parts.append(k)
+            parts.append(_center_pad(k, kh, kw))
         out = parts[0] if len(parts) == 1 else torch.cat(parts, 0)
         return out.index_select(0, self._inverse) if self._reorder else out
 

@@ -515,16 +515,6 @@ def test_bank_whose_kernels_do_not_match_their_specs() -> None:
         inject(FilterConv2d(good, mode="parametric"), good)
 
 
-@pytest.mark.parametrize("module", ["filterbank.parametric", "filterbank.layers", "filterbank.inject"])
-def test_docstring_examples(module: str) -> None:
-    import doctest
-    import importlib
-
-    mod = importlib.import_module(module)
-    result = doctest.testmod(mod, globs=vars(mod).copy(), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0
-
-
 def test_classical_gabor_bank_learns_in_parametric_mode() -> None:
     from filterbank import banks
 

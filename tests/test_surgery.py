@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from filterbank import (
     DTypeError,
@@ -20,10 +21,11 @@ from filterbank import (
     UnknownNameError,
     bake,
     filter2d,
+    inject,
     inject_model,
     kernels,
 )
-from filterbank.inject import conv_names
+from filterbank.inject import ParametricWeight, conv_names
 
 
 class SmallCNN(nn.Module):
@@ -170,3 +172,17 @@ def test_resnet18_conv1() -> None:
     torch.testing.assert_close(out[0, :8], ref, rtol=0, atol=1e-5)
     model.load_state_dict(plain)  # the torchvision layout still loads
     assert model(x).shape == (1, 1000)
+
+
+def test_bake_parametric_channels_of_a_conv_with_bias() -> None:
+    # The generated channels' bias is frozen in part: baking must handle that parametrised bias too.
+    bank = FilterBank.from_specs([{"family": "log", "ksize": 5, "sigma": s} for s in (1.0, 1.5)])
+    conv = nn.Conv2d(1, 4, 5, padding=2, bias=True)
+    inject(conv, bank, mode="parametric", out_channels=[0, 2])
+    x = torch.rand(2, 1, 9, 9)
+    before = conv(x).detach()
+    bake(conv)
+    torch.testing.assert_close(conv(x), before, rtol=0, atol=0)
+    assert not parametrize.is_parametrized(conv, "weight") or not any(
+        isinstance(p, ParametricWeight) for p in conv.parametrizations["weight"]
+    )
