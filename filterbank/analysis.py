@@ -256,6 +256,13 @@ def _odd_generate(h: int, w: int, generate: Any) -> np.ndarray:
     return generate((gh, gw))[:h, :w]
 
 
+def _dictionary_spec(family: str, h: int, w: int, params: dict[str, Any]) -> dict[str, Any]:
+    """The spec of a kernel made by :func:`_odd_generate`: the family's own when odd, else a ``custom`` one."""
+    if h % 2 == 1 and w % 2 == 1:
+        return {"family": family, "ksize": [h, w], **params}
+    return {"family": "custom", "generator": family, "ksize": [h, w], "generated": [h | 1, w | 1]} | params
+
+
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
@@ -315,7 +322,6 @@ def gabor_dictionary(
     ls = _values("lambdas", lambdas, grid["lambdas"], positive=True)
     gs = _values("gammas", gammas, grid["gammas"], positive=True)
     ps = _values("psis", psis, grid["psis"], positive=False)
-    odd = h % 2 == 1 and w % 2 == 1
     arrays, names, specs = [], [], []
     for s in ss:
         for t in ts:
@@ -328,13 +334,7 @@ def gabor_dictionary(
                             f"gabor_s{_fmt(s)}_t{_fmt(math.degrees(t))}_l{_fmt(lam)}_g{_fmt(g)}"
                             f"_p{_fmt(math.degrees(p))}"
                         )
-                        if odd:
-                            specs.append({"family": "gabor", "ksize": [h, w], **params})
-                        else:
-                            specs.append(
-                                {"family": "custom", "generator": "gabor", "ksize": [h, w], "generated": [h | 1, w | 1]}
-                                | params
-                            )
+                        specs.append(_dictionary_spec("gabor", h, w, params))
     return FilterBank(np.stack(arrays), names=names, specs=specs)
 
 
@@ -388,7 +388,6 @@ def gaussian_jet_dictionary(
     grid = _default_grids(h, w)
     ss = _values("sigmas", sigmas, grid["jet_sigmas"], positive=True)
     ts = _values("thetas", thetas, grid["jet_thetas"], positive=False)
-    odd = h % 2 == 1 and w % 2 == 1
     arrays: list[np.ndarray] = []
     units: list[np.ndarray] = []
     names: list[str] = []
@@ -407,18 +406,7 @@ def gaussian_jet_dictionary(
             units.append(u)
             arrays.append(k)
             names.append(f"gjet_s{_fmt(s)}_dx{dx}_dy{dy}_t{_fmt(math.degrees(t))}")
-            if odd:
-                specs.append({"family": "gaussian_derivative", "ksize": [h, w], **params})
-            else:
-                specs.append(
-                    {
-                        "family": "custom",
-                        "generator": "gaussian_derivative",
-                        "ksize": [h, w],
-                        "generated": [h | 1, w | 1],
-                    }
-                    | params
-                )
+            specs.append(_dictionary_spec("gaussian_derivative", h, w, params))
     return FilterBank(np.stack(arrays), names=names, specs=specs)
 
 
@@ -627,9 +615,8 @@ _NONLINEAR = ("sigma", "theta", "lambd", "gamma")
 
 def _quadrature(h: int, w: int, sigma: float, theta: float, lambd: float, gamma: float) -> np.ndarray:
     """``(h*w, 2)``: the Gabor at psi = 0 and psi = pi/2 (any phase is a combination)."""
-    gh, gw = h | 1, w | 1
-    g0 = _kernels.gabor((gh, gw), sigma, theta, lambd, gamma, 0.0)[:h, :w]
-    g1 = _kernels.gabor((gh, gw), sigma, theta, lambd, gamma, np.pi / 2)[:h, :w]
+    g0 = _odd_generate(h, w, lambda size: _kernels.gabor(size, sigma, theta, lambd, gamma, 0.0))
+    g1 = _odd_generate(h, w, lambda size: _kernels.gabor(size, sigma, theta, lambd, gamma, np.pi / 2))
     return np.stack([g0.ravel(), g1.ravel()], axis=1)
 
 

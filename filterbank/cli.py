@@ -59,6 +59,7 @@ from .functional import filter2d
 from .images import IMAGE_SUFFIXES, default_image_dir, load_image, load_images
 from .inject import inject
 from .parity import (
+    DEFAULT_BORDERS,
     DTYPES,
     ParityReport,
     default_groups,
@@ -80,7 +81,6 @@ _LUMA = (0.299, 0.587, 0.114)
 
 #: The banks whose pictures and FilterConv2d parity ``filterbank demo`` adds.
 DEMO_BANKS: tuple[str, ...] = ("lm", "rfs", "schmid", "gabor")
-_DEMO_BORDERS: tuple[str, ...] = ("reflect101", "symmetric", "replicate", "constant")
 
 
 class CliError(FilterbankError, ValueError):
@@ -94,16 +94,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"filterbank: error: {message} (see '{self.prog} --help')\n")
 
 
-def _device_arg(allow_auto: bool) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        t = text.strip().lower()
-        if (allow_auto and t == "auto") or _DEVICE_RE.match(t):
-            return t
-        choices = "cpu, cuda, cuda:N" + (", auto" if allow_auto else "")
-        raise argparse.ArgumentTypeError(f"unknown device {text!r}; choose one of {choices}")
-
-    parse.__name__ = "device"
-    return parse
+def _device_arg(text: str) -> str:
+    t = text.strip().lower()
+    if t == "auto" or _DEVICE_RE.match(t):
+        return t
+    raise argparse.ArgumentTypeError(f"unknown device {text!r}; choose one of cpu, cuda, cuda:N, auto")
 
 
 def _positive_int(text: str) -> int:
@@ -114,9 +109,6 @@ def _positive_int(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}")
     return n
-
-
-_threads_arg = _positive_int
 
 
 def _anchor_arg(text: str) -> tuple[int, int]:
@@ -131,7 +123,7 @@ def _anchor_arg(text: str) -> tuple[int, int]:
 def _add_threads(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threads",
-        type=_threads_arg,
+        type=_positive_int,
         default=None,
         metavar="N",
         help="torch CPU threads for the run (default: torch's choice); on a busy machine 1 can be much faster",
@@ -396,14 +388,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- show
 def _cmd_show(args: argparse.Namespace) -> int:
-    from . import viz  # pictures are only needed here
-
     bank, label = resolve_bank(args.bank, parse_params(args.params))
     out = Path(args.out)
     if out.suffix.lower() != ".png":
         raise CliError(f"`-o` must name a .png file; got {args.out!r}")
     _check_free([out], args.force)
-    _save_png(viz.kernel_grid(bank, cell=args.cell, cols=args.cols), out)
+    _save_png(bank.show(cell=args.cell, cols=args.cols), out)
     print(f"wrote {out} ({_bank_text(bank, label)})")
     return 0
 
@@ -531,8 +521,8 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     for i, (src, png, npy) in enumerate(targets, 1):
         progress.step(i, src.name)
         img = load_image(src)
-        if args.gray and img.ndim == 3:
-            img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+        if args.gray:
+            img = _gray(img)
         resp, x, y = _responses(
             img, bank, border=border, anchor=args.anchor, value=args.value, method=args.method, device=device
         )
@@ -576,7 +566,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     images = _load(args.images)
     dtypes = args.dtype or ["float32"]
-    borders = args.border or ["reflect101", "symmetric", "replicate", "constant"]
+    borders = args.border or DEFAULT_BORDERS
     report = run_parity(images, device=device, dtypes=dtypes, borders=borders)
     print(report.table())
     if args.json:
@@ -610,6 +600,17 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
+def _parity_tables(images: list[tuple[str, np.ndarray]], devices: list[torch.device], **kwargs: Any) -> ParityReport:
+    """:func:`run_parity` on each device, its table printed; the reports summed."""
+    report = ParityReport()
+    for dev in devices:
+        rep = run_parity(images, device=dev, **kwargs)
+        report = report + rep
+        print(rep.table())
+        print()
+    return report
+
+
 def _bank_parity(
     images: list[tuple[str, np.ndarray]], devices: list[torch.device]
 ) -> tuple[ParityReport, list[tuple[str, FilterBank]]]:
@@ -618,19 +619,7 @@ def _bank_parity(
     groups = [(b, banks.get(b)) for b in DEMO_BANKS]
     sizes = ", ".join(f"{b} ({len(bank)})" for b, bank in groups)
     print(f"banks {sizes} through FilterConv2d (planner 'auto') on {name}, float32:")
-    report = ParityReport()
-    for dev in devices:
-        rep = run_parity(
-            [(name, img)],
-            device=dev,
-            dtypes=("float32",),
-            groups=groups,
-            paths=("FilterConv2d",),
-            borders=_DEMO_BORDERS,
-        )
-        report = report + rep
-        print(rep.table())
-        print()
+    report = _parity_tables([(name, img)], devices, dtypes=("float32",), groups=groups, paths=("FilterConv2d",))
     return report, groups
 
 
@@ -639,13 +628,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     images = _load(args.images)
     devices = [torch.device("cpu")]
-    if args.device == "auto":
-        if torch.cuda.is_available():
-            devices.append(torch.device("cuda"))
-    else:
-        dev = resolve_device(args.device)
-        if dev.type == "cuda":
-            devices.append(dev)
+    dev = resolve_device(args.device)  # "auto": CUDA when available
+    if dev.type == "cuda":
+        devices.append(dev)
     groups = default_groups()
     print(
         f"filterbank {__version__} demo: {sum(len(b) for _, b in groups)} kernels in {len(groups)} families, "
@@ -655,12 +640,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"devices: {', '.join(str(d) for d in devices)}; torch {torch.__version__}, OpenCV {cv2.__version__}")
     print()
 
-    report = ParityReport()
-    for dev in devices:
-        rep = run_parity(images, device=dev, dtypes=DTYPES, groups=groups)
-        report = report + rep
-        print(rep.table())
-        print()
+    report = _parity_tables(images, devices, dtypes=DTYPES, groups=groups)
     bank_report, bank_groups = _bank_parity(images, devices)
     report = report + bank_report
 
@@ -795,7 +775,7 @@ def _build_parser() -> _Parser:
     p.add_argument(
         "--anchor", type=_anchor_arg, default=None, metavar="ROW,COL", help="kernel anchor (default: OpenCV's, k//2)"
     )
-    p.add_argument("--device", type=_device_arg(True), default="cpu", help="cpu (default), cuda, cuda:N or auto")
+    p.add_argument("--device", type=_device_arg, default="cpu", help="cpu (default), cuda, cuda:N or auto")
     p.add_argument("--method", choices=_plan.METHODS, default="auto", metavar="M", help=f"{methods} (default auto)")
     p.add_argument("--gray", action="store_true", help="convert RGB images to one luminance channel first")
     p.add_argument("--cell", type=_positive_int, default=256, metavar="PX", help="largest panel side (default 256)")
@@ -805,7 +785,6 @@ def _build_parser() -> _Parser:
     _add_threads(p)
     p.set_defaults(func=_cmd_apply)
 
-    border_names = ", ".join(b for b in _borders.BORDERS if b != "wrap")
     p = sub.add_parser(
         "verify",
         help="check torch filtering against cv2.filter2D on images",
@@ -821,7 +800,7 @@ def _build_parser() -> _Parser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--device", type=_device_arg(True), default="cpu", help="cpu (default), cuda, cuda:N or auto")
+    p.add_argument("--device", type=_device_arg, default="cpu", help="cpu (default), cuda, cuda:N or auto")
     p.add_argument("--images", metavar="DIR", default=None, help="folder of images (default: the repository's)")
     p.add_argument(
         "--dtype",
@@ -830,7 +809,10 @@ def _build_parser() -> _Parser:
         help="image dtype to check; repeat for several (default: float32)",
     )
     p.add_argument(
-        "--border", action="append", metavar="NAME", help=f"border to check; repeat (default: {border_names})"
+        "--border",
+        action="append",
+        metavar="NAME",
+        help=f"border to check; repeat (default: {', '.join(DEFAULT_BORDERS)})",
     )
     p.add_argument("--json", metavar="PATH", default=None, help="also write the report as JSON")
     _add_threads(p)
@@ -853,7 +835,7 @@ def _build_parser() -> _Parser:
     p.add_argument("--images", metavar="DIR", default=None, help="folder of images (default: the repository's)")
     p.add_argument(
         "--device",
-        type=_device_arg(True),
+        type=_device_arg,
         default="auto",
         help="auto (default: CPU, plus CUDA if available), cpu, or cuda / cuda:N (CPU and that GPU)",
     )

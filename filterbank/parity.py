@@ -41,6 +41,7 @@ from .inject import inject
 from .layers import FilterConv2d
 
 __all__ = [
+    "DEFAULT_BORDERS",
     "DFT_AREA",
     "DTYPES",
     "PATHS",
@@ -64,7 +65,8 @@ PATHS: tuple[str, ...] = ("inject", "FilterConv2d", "filter2d")
 #: Image dtypes the check knows.
 DTYPES: tuple[str, ...] = ("float32", "uint8")
 
-_DEFAULT_BORDERS: tuple[str, ...] = ("reflect101", "symmetric", "replicate", "constant")
+#: Borders the check covers by default (every border but ``"wrap"``, which ``cv2.filter2D`` refuses).
+DEFAULT_BORDERS: tuple[str, ...] = ("reflect101", "symmetric", "replicate", "constant")
 
 _PATH_TEXT = {
     "inject": "plain nn.Conv2d + filterbank.inject",
@@ -450,7 +452,7 @@ def run_parity(
     images: Sequence[tuple[str, np.ndarray]],
     *,
     device: str | torch.device = "cpu",
-    borders: Sequence[str | int] = _DEFAULT_BORDERS,
+    borders: Sequence[str | int] = DEFAULT_BORDERS,
     dtypes: Sequence[str] = ("float32",),
     groups: Sequence[tuple[str, FilterBank]] | None = None,
     paths: Sequence[str] = PATHS,

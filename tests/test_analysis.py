@@ -6,7 +6,6 @@ never from the code under test.
 
 from __future__ import annotations
 
-import doctest
 import math
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from filterbank import DTypeError, FilterBank, ParameterError, ShapeError, analysis, kernels
+from filterbank import DTypeError, FilterBank, ParameterError, ShapeError, kernels
 from filterbank.analysis import (
     GaborFit,
     bank_similarity,
@@ -358,8 +357,3 @@ def test_analysis_does_not_import_viz() -> None:
     code = "import sys, filterbank.analysis; print('filterbank.viz' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(analysis, globs=vars(analysis).copy(), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
