@@ -101,20 +101,24 @@ def _run(path: str, img: np.ndarray, k: np.ndarray, border: str, device: str = "
     return out[..., 0] if img.ndim == 2 else out
 
 
+def _check_case(case: int, border: str, dtype: str, path: str, device: str) -> None:
+    label, k = CASES[case]
+    for base in _test_images(case):
+        img = _as_dtype(base, dtype)
+        ref = cv2_reference(img, k, border)
+        out = _run(path, img, k, border, device=device)
+        assert out.shape == ref.shape and out.dtype == ref.dtype
+        err = np.abs(out.astype(np.float64) - ref.astype(np.float64)).max()
+        tol = tolerance(k, img, dtype)
+        assert err <= tol, f"{device} {label} {border} {dtype} {path}: max error {err:.3g} > tolerance {tol:.3g}"
+
+
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("border", BORDERS)
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[c[0] for c in CASES])
 def test_equals_cv2_filter2d(case: int, border: str, dtype: str, path: str) -> None:
-    label, k = CASES[case]
-    for base in _test_images(case):
-        img = _as_dtype(base, dtype)
-        ref = cv2_reference(img, k, border)
-        out = _run(path, img, k, border)
-        assert out.shape == ref.shape and out.dtype == ref.dtype
-        err = np.abs(out.astype(np.float64) - ref.astype(np.float64)).max()
-        tol = tolerance(k, img, dtype)
-        assert err <= tol, f"{label} {border} {dtype} {path}: max error {err:.3g} > tolerance {tol:.3g}"
+    _check_case(case, border, dtype, path, "cpu")
 
 
 @pytest.mark.cuda
@@ -124,15 +128,7 @@ def test_equals_cv2_filter2d(case: int, border: str, dtype: str, path: str) -> N
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[c[0] for c in CASES])
 def test_equals_cv2_filter2d_on_cuda(case: int, border: str, dtype: str, path: str) -> None:
     """The same matrix on CUDA (TF32 off, see conftest): torch paths only, OpenCV on the CPU as reference."""
-    label, k = CASES[case]
-    for base in _test_images(case):
-        img = _as_dtype(base, dtype)
-        ref = cv2_reference(img, k, border)
-        out = _run(path, img, k, border, device="cuda")
-        assert out.shape == ref.shape and out.dtype == ref.dtype
-        err = np.abs(out.astype(np.float64) - ref.astype(np.float64)).max()
-        tol = tolerance(k, img, dtype)
-        assert err <= tol, f"cuda {label} {border} {dtype} {path}: max error {err:.3g} > tolerance {tol:.3g}"
+    _check_case(case, border, dtype, path, "cuda")
 
 
 @pytest.mark.parametrize("path", PATHS)
