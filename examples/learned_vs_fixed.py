@@ -44,9 +44,8 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
-from filterbank import FilterBank, analysis, banks, inject
+from filterbank import FilterBank, analysis, banks, exact_fp32, inject
 from filterbank.images import load_images
-from filterbank.parity import exact_fp32
 
 ROOT = Path(__file__).resolve().parent.parent
 KSIZE = 7

@@ -11,9 +11,8 @@ import cv2
 import numpy as np
 import torch
 
-from filterbank import filter2d, kernels
+from filterbank import exact_fp32, filter2d, kernels
 from filterbank.images import default_image_dir, load_image
-from filterbank.parity import exact_fp32
 
 
 def main(argv: list[str] | None = None) -> int:

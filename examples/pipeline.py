@@ -37,9 +37,8 @@ import cv2
 import numpy as np
 import torch
 
-from filterbank import filter2d, kernels
+from filterbank import exact_fp32, filter2d, kernels
 from filterbank.images import load_images
-from filterbank.parity import exact_fp32
 
 PHOTOS = ("astronaut", "camera", "chelsea", "coffee")
 AMOUNT = 1.5

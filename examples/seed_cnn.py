@@ -26,8 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from filterbank import analysis, banks, inject, param_groups, unfreeze
-from filterbank.parity import exact_fp32
+from filterbank import analysis, banks, exact_fp32, inject, param_groups, unfreeze
 
 
 class SmallCNN(nn.Module):

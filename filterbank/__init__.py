@@ -9,6 +9,7 @@ trainable (:class:`FilterConv2d`, :func:`inject`).
 from __future__ import annotations
 
 from . import banks, borders, kernels, parametric
+from ._device import exact_fp32
 from ._errors import (
     BorderError,
     DTypeError,
@@ -37,6 +38,7 @@ __all__ = [
     "bake",
     "banks",
     "borders",
+    "exact_fp32",
     "filter2d",
     "freeze",
     "inject",

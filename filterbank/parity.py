@@ -20,11 +20,10 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ import torch
 from torch import nn
 
 from . import borders as _borders
+from ._device import exact_fp32, resolve_device
 from ._errors import DTypeError, ParameterError, ShapeError
 from .bank import FilterBank
 from .functional import filter2d
@@ -190,65 +190,6 @@ def reference_filter2d(channel: np.ndarray, kernel: np.ndarray, border: str) -> 
         np.ascontiguousarray(kernel, dtype=np.float64),
         borderType=_borders.to_cv2(border),
     )
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` into a usable device.
-
-    Raises
-    ------
-    ParameterError
-        For an unknown name, or CUDA asked for where ``torch.cuda.is_available()`` is False.
-
-    Examples
-    --------
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    if isinstance(device, str) and device.strip().lower() == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ParameterError(f"`device` must be 'cpu', 'cuda', 'cuda:N' or 'auto'; got {device!r}") from exc
-    if dev.type not in ("cpu", "cuda"):
-        raise ParameterError(f"`device` must be 'cpu', 'cuda', 'cuda:N' or 'auto'; got {device!r}")
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            built = torch.version.cuda or "no CUDA"
-            raise ParameterError(
-                f"`device` {str(device)!r} was requested but torch.cuda.is_available() is False "
-                f"(torch {torch.__version__}, built with {built}); use --device cpu"
-            )
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ParameterError(
-                f"`device` {str(device)!r} does not exist: {torch.cuda.device_count()} CUDA device(s) visible"
-            )
-    return dev
-
-
-@contextlib.contextmanager
-def exact_fp32(device: torch.device | str) -> Iterator[None]:
-    """Switch TF32 off on CUDA for the duration (torch's default TF32 convs are ~1e-3 off).
-
-    A no-op on other devices; the previous settings are restored on exit.
-
-    Examples
-    --------
-    >>> with exact_fp32("cpu"):
-    ...     pass
-    """
-    device = torch.device(device)
-    if device.type != "cuda":
-        yield
-        return
-    saved = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
-    torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cuda.matmul.allow_tf32 = False
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
+from filterbank import exact_fp32
 from filterbank.images import default_image_dir, load_images
-from filterbank.parity import exact_fp32
 
 
 @pytest.fixture(autouse=True)

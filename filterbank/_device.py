@@ -1,0 +1,71 @@
+"""Device helpers: resolve a device name, and switch TF32 off for exact float32 on CUDA."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+from ._errors import ParameterError
+
+__all__ = ["exact_fp32", "resolve_device"]
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` into a usable device.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name, or CUDA asked for where ``torch.cuda.is_available()`` is False.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, str) and device.strip().lower() == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ParameterError(f"`device` must be 'cpu', 'cuda', 'cuda:N' or 'auto'; got {device!r}") from exc
+    if dev.type not in ("cpu", "cuda"):
+        raise ParameterError(f"`device` must be 'cpu', 'cuda', 'cuda:N' or 'auto'; got {device!r}")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            built = torch.version.cuda or "no CUDA"
+            raise ParameterError(
+                f"`device` {str(device)!r} was requested but torch.cuda.is_available() is False "
+                f"(torch {torch.__version__}, built with {built}); use --device cpu"
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ParameterError(
+                f"`device` {str(device)!r} does not exist: {torch.cuda.device_count()} CUDA device(s) visible"
+            )
+    return dev
+
+
+@contextlib.contextmanager
+def exact_fp32(device: torch.device | str) -> Iterator[None]:
+    """Switch TF32 off on CUDA for the duration (torch's default TF32 convs are ~1e-3 off).
+
+    A no-op on other devices; the previous settings are restored on exit.
+
+    Examples
+    --------
+    >>> with exact_fp32("cpu"):
+    ...     pass
+    """
+    device = torch.device(device)
+    if device.type != "cuda":
+        yield
+        return
+    saved = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
