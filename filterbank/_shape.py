@@ -73,7 +73,10 @@ def center_fit(k: A, shape: Sequence[int], *, what: str = "kernel", crop: bool =
     if not crop and any(d < 0 for d in diffs):
         raise ShapeError(f"{what} of shape {have} is larger than {tuple(shape)}; crop it yourself to go smaller")
     if any(d < 0 for d in diffs):
-        index = (Ellipsis, *(slice(-d // 2, h + d // 2) if d < 0 else slice(None) for h, d in zip(have, diffs)))
+        index = (
+            Ellipsis,
+            *(slice(-d // 2, h + d // 2) if d < 0 else slice(None) for h, d in zip(have, diffs, strict=True)),
+        )
         k = k[index]
     if not any(d > 0 for d in diffs):
         return k
