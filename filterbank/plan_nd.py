@@ -1,0 +1,625 @@
+"""How a bank of 1-D or 3-D (any-D) kernels is executed on padded input: the N-D planner.
+
+The N-D twin of :mod:`filterbank.plan`, with the same accuracy rules and the same
+kind of cost model. Three methods compute the 'valid' correlation of every padded
+signal or volume with every kernel (what ``scipy.ndimage.correlate`` computes once
+the border is added):
+
+``direct``
+    One ``F.conv1d`` / ``F.conv2d`` / ``F.conv3d`` in which every input is a batch
+    item and every kernel an output channel. The only method used for integer
+    outputs below 130 taps and for half precision.
+``separable``
+    Every kernel is rank 1 (an outer product of 1-D factors: Gaussians and their
+    derivatives, Sobel, Prewitt, box). The factors are applied one axis at a time,
+    last axis first; factors shared by several kernels (a Gaussian jet) are applied
+    once (a tree of passes). Each 1-D pass is a GEMM against a banded Toeplitz
+    block (``blk + k - 1`` by ``blk``), exact (the extra entries are zeros) and at
+    BLAS speed: a 15^3 Gaussian costs 3 passes of 15 taps (45 per voxel) instead of
+    3375 taps.
+``fft``
+    ``rfftn`` of each padded input once, times the cached conjugate spectra of the
+    kernels, ``irfftn`` and a crop, in chunks of output maps
+    (:func:`filterbank.plan.fft_chunk`). FFT sizes are ``scipy.fft.next_fast_len``.
+
+Accuracy rules, shared with the 2-D planner (:func:`filterbank.plan.allowed`,
+``filterbank.plan._budget``): a factorisation is accepted only when the L1 norm of
+every kernel's residual is below ``budget * sum|k|`` (1e-7 in float32 below 130
+taps, 1e-6 from 130 taps, 1e-14 in float64); in float32 the FFT (error ~2e-7 of
+``sum|k| * max|x|``) is not used by ``auto`` below 130 taps; integer outputs below
+130 taps use ``direct`` only. The SciPy reference computes in float64, so these
+bounds are the same fractions of ``sum|k| * max|x|`` as in 2-D. A kernel that
+requires grad keeps a complete basis in ``separable`` (the higher-order SVD
+bases of every axis but the first, all of their rows), so values and gradients
+stay exact; ``auto`` then weighs only ``direct`` and ``fft``.
+
+``auto`` picks the cheapest allowed method with :func:`estimate`, whose constants
+are those of :data:`filterbank.plan.COSTS` plus the N-D convolution and FFT rates
+in :data:`COSTS_ND` (measured on the machine named there).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from . import plan as _plan
+from ._errors import ParameterError, ShapeError, UnknownNameError
+
+__all__ = [
+    "COSTS_ND",
+    "METHODS_ND",
+    "PlanND",
+    "choose_nd",
+    "conv_forward_nd",
+    "correlate_valid_nd",
+    "estimate_nd",
+]
+
+#: Execution methods of the N-D planner (``auto`` chooses among the others).
+METHODS_ND: tuple[str, ...] = ("auto", "direct", "separable", "fft")
+
+# Seconds per unit of work, measured with torch 2.13 CPU, float32, 2 threads (shared machine, best of 5).
+# direct_mac: per dimension, per kernel taps: seconds per multiply-add of F.conv1d / F.conv3d with one
+# input channel (from a handful of shapes); fft_elem_log: seconds per n*log2(n) element of rfftn/irfftn.
+COSTS_ND: dict[str, object] = {
+    "machine": "AMD EPYC, 2 threads, torch 2.13.0+cpu, float32 (measured for plan_nd, shared machine)",
+    "direct_mac": {
+        1: {3: 4.0e-10, 15: 1.0e-10, 63: 4.0e-11, 255: 2.5e-11},
+        2: None,  # 2-D: the table of filterbank.plan.COSTS
+        3: {27: 6.0e-11, 125: 3.0e-11, 343: 2.5e-11, 729: 2.5e-11, 3375: 2.5e-11},
+    },
+    "fft_elem_log": {1: 2.0e-10, 2: None, 3: 2.0e-10},
+}
+
+#: How much cheaper the FFT must be estimated before ``auto`` prefers it (as in 2-D).
+_FFT_MARGIN = 1.15
+
+
+def _spatial(k: torch.Tensor) -> int:
+    return k.dim() - 2  # (G, N, *ks)
+
+
+# --- factorisations -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Tree:
+    """Passes of a factored bank, processed along ``axes`` (all spatial axes but 0, last first), then axis 0.
+
+    ``levels[j]`` lists the nodes of pass ``j`` along ``axes[j]``: ``(parent, vector)`` with ``parent`` an
+    index into level ``j - 1`` (-1: the input). ``terms`` are the final passes along axis 0: kernel ``n``
+    is the sum over its terms ``(n, parent)`` of the last level's node ``parent`` correlated with a
+    filter ``filters[t]`` (float64, detached), computed from the kernels by :func:`_term_filters`.
+    """
+
+    axes: tuple[int, ...]
+    levels: list[list[tuple[int, torch.Tensor]]]
+    term_kernel: list[int]
+    term_parent: list[int]
+    filters: torch.Tensor  # (T, k0), float64
+
+
+def _unit(v: torch.Tensor) -> torch.Tensor:
+    """``v / |v|`` with the sign that makes its largest entry positive."""
+    v = v / v.norm().clamp_min(1e-300)
+    return v * torch.sign(v[v.abs().argmax()])
+
+
+def _paths(tree: _Tree) -> list[list[torch.Tensor]]:
+    """For every node of the last level, its vectors from level 0 down (one per processed axis)."""
+    if not tree.levels:
+        return [[]]
+    out: list[list[torch.Tensor]] = []
+    for parent, vec in tree.levels[-1]:
+        path = [vec]
+        for lvl in range(len(tree.levels) - 2, -1, -1):
+            parent, vec = tree.levels[lvl][parent]
+            path.append(vec)
+        out.append(path[::-1])
+    return out
+
+
+def _term_filters(k: torch.Tensor, tree: _Tree) -> torch.Tensor:
+    """``filters[t] = K[n_t]`` contracted with the vectors of its parent's path (differentiable in ``k``).
+
+    ``k`` is ``(N, k0, ..., k_{d-1})``; the contraction over every axis but 0 leaves a filter along axis 0.
+    """
+    paths = _paths(tree)
+    rows = []
+    for n, p in zip(tree.term_kernel, tree.term_parent, strict=True):
+        f = k[n]
+        for axis, vec in sorted(zip(tree.axes, paths[max(p, 0)], strict=True), reverse=True):
+            f = torch.tensordot(f, vec.to(device=f.device, dtype=f.dtype), dims=([axis], [0]))
+        rows.append(f)
+    return torch.stack(rows)
+
+
+def _reconstruct(tree: _Tree, filters: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """The kernels ``(N, *ks)`` the tree computes, from its paths and final filters (float64)."""
+    paths = _paths(tree)
+    out = torch.zeros(shape, dtype=torch.float64)
+    for t, (n, p) in enumerate(zip(tree.term_kernel, tree.term_parent, strict=True)):
+        vecs = dict(zip(tree.axes, paths[max(p, 0)], strict=True))
+        term = filters[t]
+        for axis in range(1, len(shape) - 1):
+            term = torch.multiply(term.unsqueeze(-1), vecs[axis])
+        out[n] += term
+    return out
+
+
+def _residual_ok(k64: torch.Tensor, approx: torch.Tensor, budget: float) -> bool:
+    dims = tuple(range(1, k64.dim()))
+    res = (k64 - approx).abs().sum(dim=dims)
+    scale = k64.abs().sum(dim=dims).clamp_min(1e-300)
+    return bool((res <= budget * scale).all())
+
+
+def _mode_vector(kn: torch.Tensor, axis: int) -> torch.Tensor:
+    """The leading left singular vector of the mode-``axis`` unfolding of one kernel."""
+    m = kn.movedim(axis, 0).reshape(kn.shape[axis], -1)
+    return _unit(torch.linalg.svd(m, full_matrices=False)[0][:, 0])
+
+
+def _same(a: torch.Tensor, b: torch.Tensor, budget: float) -> bool:
+    return a.shape == b.shape and torch.allclose(a, b, rtol=0, atol=1e-15 if budget < 1e-10 else 1e-12)
+
+
+def _separable_tree(k64: torch.Tensor, budget: float) -> _Tree | None:
+    """Rank-1 factors of every kernel ``(N, *ks)``, shared along the tree; ``None`` if one is not rank 1."""
+    n, d = k64.shape[0], k64.dim() - 1
+    axes = tuple(range(d - 1, 0, -1))
+    levels: list[list[tuple[int, torch.Tensor]]] = [[] for _ in axes]
+    leaf: list[int] = []
+    for i in range(n):
+        parent = -1
+        for lvl, axis in enumerate(axes):
+            vec = _mode_vector(k64[i], axis)
+            for j, (p, v) in enumerate(levels[lvl]):
+                if p == parent and _same(v, vec, budget):
+                    parent = j
+                    break
+            else:
+                levels[lvl].append((parent, vec))
+                parent = len(levels[lvl]) - 1
+        leaf.append(parent)
+    tree = _Tree(axes, levels, list(range(n)), leaf, torch.empty(0))
+    tree.filters = _term_filters(k64, tree)
+    if not _residual_ok(k64, _reconstruct(tree, tree.filters, tuple(k64.shape)), budget):
+        return None
+    return tree
+
+
+def _complete_tree(k64: torch.Tensor) -> _Tree:
+    """A complete orthonormal basis on every axis but 0 (all rows of each mode's SVD): exact for any kernel."""
+    n, d = k64.shape[0], k64.dim() - 1
+    axes = tuple(range(d - 1, 0, -1))
+    levels: list[list[tuple[int, torch.Tensor]]] = []
+    for axis in axes:
+        m = k64.movedim(axis + 1, 0).reshape(k64.shape[axis + 1], -1)
+        basis = torch.linalg.svd(m, full_matrices=True)[0].t()  # (k_a, k_a), orthonormal rows
+        parents = range(len(levels[-1])) if levels else [-1]
+        levels.append([(p, basis[r]) for p in parents for r in range(basis.shape[0])])
+    last = len(levels[-1]) if levels else 1
+    kernel = [i for i in range(n) for _ in range(last)]
+    parent = [p for _ in range(n) for p in (range(last) if levels else [-1])]
+    tree = _Tree(axes, levels, kernel, parent, torch.empty(0))
+    tree.filters = _term_filters(k64, tree)
+    return tree
+
+
+def _tree_for(k: torch.Tensor, method: str, budget: float) -> _Tree | None:
+    """The pass tree of one group's kernels ``(N, *ks)``; cached by kernel values unless they require grad."""
+    if k.requires_grad and torch.is_grad_enabled():
+        return _complete_tree(k.detach().to("cpu", torch.float64))
+    key = _plan._kernel_key(k)
+    ck = ("nd-" + method, budget, key) if key is not None else None
+    if ck is not None:
+        hit = _plan._cache_get(ck)
+        if hit is not None:
+            return hit if isinstance(hit, _Tree) else None
+    tree = _separable_tree(k.detach().to("cpu", torch.float64), budget)
+    if ck is not None:
+        _plan._cache_put(ck, tree if tree is not None else False, k)
+    return tree
+
+
+# --- banded Toeplitz 1-D passes -----------------------------------------------------------------
+
+
+def _pass(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Tensor:
+    """Correlate ``x`` along ``axis`` ('valid') with each row of ``filters`` (c, k): ``(c, *x.shape')``.
+
+    ``x`` is viewed as ``(outer, Lp, inner)``. The last axis is a right product with a block of the
+    banded Toeplitz matrix; any other axis a left product (no transposes). Differentiable in both.
+    """
+    c, k = filters.shape
+    shape = list(x.shape)
+    lp = shape[axis]
+    lo = lp - k + 1
+    outer = math.prod(shape[:axis])
+    inner = math.prod(shape[axis + 1 :])
+    blk = min(_plan._blk(k), lo)
+    T = _plan._toeplitz(filters, blk)  # (c, blk + k - 1, blk): T[j + t, j] = f[t]
+    out_shape = [c, *shape]
+    out_shape[axis + 1] = lo
+    parts = []
+    if inner == 1:
+        x2 = x.reshape(outer, lp)
+        for s in range(0, lo, blk):
+            nb = min(blk, lo - s)
+            Tb = T if nb == blk else T[:, : nb + k - 1, :nb]
+            Tb = Tb.permute(1, 0, 2).reshape(nb + k - 1, c * nb)
+            parts.append((x2[:, s : s + nb + k - 1] @ Tb).reshape(outer, c, nb))
+        y = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+        return y.permute(1, 0, 2).reshape(out_shape)
+    x3 = x.reshape(outer, lp, inner)
+    for s in range(0, lo, blk):
+        nb = min(blk, lo - s)
+        Tb = T if nb == blk else T[:, : nb + k - 1, :nb]
+        lhs = Tb.transpose(1, 2).reshape(c * nb, nb + k - 1)
+        parts.append((lhs @ x3[:, s : s + nb + k - 1, :]).reshape(outer, c, nb, inner))
+    y = parts[0] if len(parts) == 1 else torch.cat(parts, dim=2)
+    return y.permute(1, 0, 2, 3).reshape(out_shape)
+
+
+def _run_tree(x: torch.Tensor, tree: _Tree, filters: torch.Tensor, n: int) -> torch.Tensor:
+    """x (M, *Sp) one group's inputs -> (M, N, *S) through the tree's passes (``filters``: (T, k0))."""
+    nodes: list[torch.Tensor] = [x]  # level -1: the input
+    for lvl, axis in enumerate(tree.axes):
+        prev, nodes = nodes, [None] * len(tree.levels[lvl])  # type: ignore[list-item]
+        by_parent: dict[int, list[int]] = {}
+        for j, (p, _) in enumerate(tree.levels[lvl]):
+            by_parent.setdefault(max(p, 0), []).append(j)
+        for p, js in by_parent.items():
+            vecs = torch.stack([tree.levels[lvl][j][1] for j in js]).to(device=x.device, dtype=x.dtype)
+            ys = _pass(prev[p], vecs, axis + 1)
+            for j, y in zip(js, ys, strict=True):
+                nodes[j] = y
+    outs: list[torch.Tensor | None] = [None] * n
+    by_parent = {}
+    for t, p in enumerate(tree.term_parent):
+        by_parent.setdefault(max(p, 0), []).append(t)
+    for p, ts in by_parent.items():
+        ys = _pass(nodes[p], filters[ts], 1)
+        for t, y in zip(ts, ys, strict=True):
+            i = tree.term_kernel[t]
+            outs[i] = y if outs[i] is None else outs[i] + y
+    return torch.stack(outs, 1)  # type: ignore[arg-type]
+
+
+def _separable(x: torch.Tensor, k: torch.Tensor, trees: list[_Tree]) -> torch.Tensor:
+    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S), one tree per group."""
+    grad = k.requires_grad and torch.is_grad_enabled()
+    outs = []
+    for g, tree in enumerate(trees):
+        filters = _term_filters(k[g], tree) if grad else tree.filters
+        outs.append(_run_tree(x[:, g], tree, filters.to(device=x.device, dtype=x.dtype), k.shape[1]))
+    return torch.stack(outs, 1)
+
+
+# --- FFT ----------------------------------------------------------------------------------------
+
+
+def _spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
+    """Conjugate spectra ``(G, N, *fs[:-1], fs[-1] // 2 + 1)``, cached per values, size, dtype and device."""
+    key = _plan._kernel_key(k)
+    ck = ("fftn", fs, key) if key is not None else None
+    if ck is not None:
+        hit = _plan._cache_get(ck)
+        if hit is not None:
+            return hit  # type: ignore[return-value]
+    dims = tuple(range(-len(fs), 0))
+    spec = torch.fft.rfftn(k, s=fs, dim=dims).conj()
+    if ck is not None:
+        spec = spec.resolve_conj()
+        _plan._cache_put(ck, spec, k)
+    return spec
+
+
+def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S) by FFT, in chunks of output maps."""
+    m, g = x.shape[:2]
+    n = k.shape[1]
+    d = _spatial(k)
+    sp, ks = x.shape[2:], k.shape[2:]
+    out_s = tuple(a - b + 1 for a, b in zip(sp, ks, strict=True))
+    fs = tuple(_plan.fft_size(v) for v in sp)
+    dims = tuple(range(-d, 0))
+    crop = (Ellipsis, *(slice(0, v) for v in out_s))
+    spec = _spectra(k, fs)
+    X = torch.fft.rfftn(x, s=fs, dim=dims)
+    lead = math.prod(fs[:-1])
+    chunk = _plan.fft_chunk(m * g * n, lead, fs[-1], (math.prod(out_s[:-1]), out_s[-1]), x.element_size())
+    if torch.is_grad_enabled() and (x.requires_grad or k.requires_grad):
+        rows = []
+        for i in range(m):
+            parts = [
+                torch.fft.irfftn(X[i, :, None] * spec[:, s : s + chunk], s=fs, dim=dims)[crop]
+                for s in range(0, n, chunk)
+            ]
+            rows.append(torch.cat(parts, 1))
+        return torch.stack(rows, 0)
+    out = torch.empty(m, g, n, *out_s, dtype=x.dtype, device=x.device)
+    if chunk >= n:
+        per = max(1, chunk // n)
+        for s in range(0, m, per):
+            out[s : s + per].copy_(torch.fft.irfftn(X[s : s + per, :, None] * spec, s=fs, dim=dims)[crop])
+        return out
+    for i in range(m):
+        for s in range(0, n, chunk):
+            out[i, :, s : s + chunk].copy_(torch.fft.irfftn(X[i, :, None] * spec[:, s : s + chunk], s=fs, dim=dims)[crop])
+    return out
+
+
+# --- direct -------------------------------------------------------------------------------------
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
+def _direct(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    m, g = x.shape[:2]
+    n = k.shape[1]
+    ks = tuple(k.shape[2:])
+    conv = _CONV[len(ks)]
+    out = conv(x, k.reshape(g * n, 1, *ks), groups=g)
+    return out.reshape(m, g, n, *out.shape[2:])
+
+
+# --- cost model and choice ----------------------------------------------------------------------
+
+
+@dataclass
+class PlanND:
+    """A chosen method with its estimated seconds and the candidates it beat."""
+
+    method: str
+    seconds: float
+    estimates: dict[str, float]
+
+
+def _direct_mac(d: int, taps: int) -> float:
+    table = COSTS_ND["direct_mac"][d]  # type: ignore[index]
+    if table is None:
+        return _plan._direct_mac(taps)
+    pts = sorted(table.items())
+    if taps <= pts[0][0]:
+        return pts[0][1]
+    for (t0, c0), (t1, c1) in itertools.pairwise(pts):
+        if taps <= t1:
+            a = (math.log(taps) - math.log(t0)) / (math.log(t1) - math.log(t0))
+            return c0 + a * (c1 - c0)
+    return pts[-1][1]
+
+
+def _tree_cost(shape: tuple[int, ...], ksize: tuple[int, ...], tree: _Tree, n: int) -> float:
+    """Seconds of the separable passes: per pass, Toeplitz GEMM flops plus one copy of its output."""
+    c = _plan.COSTS
+    call, mem, flop = float(c["call"]), float(c["mem_elem"]), float(c["gemm_flop"])  # type: ignore[arg-type]
+    m, g = shape[:2]
+    dims = list(shape[2:])
+    total = 0.0
+    counts = [len(lvl) for lvl in tree.levels] + [len(tree.term_parent)]
+    for axis, count in zip((*tree.axes, 0), counts, strict=True):
+        k = ksize[axis]
+        dims[axis] = dims[axis] - k + 1
+        outs = m * g * count * math.prod(dims)
+        blk = min(_plan._blk(k), dims[axis])
+        total += flop * 2 * outs * (blk + k - 1) + mem * outs + call * math.ceil(dims[axis] / blk) * count
+    return total
+
+
+def estimate_nd(
+    method: str, shape: tuple[int, ...], ksize: tuple[int, ...], tree: _Tree | None = None, dtype=torch.float32
+) -> float:
+    """Estimated seconds of one method for padded input ``shape = (M, G, *Sp)`` and ``ksize = (N, *ks)``.
+
+    ``tree`` is the separable pass tree (required for ``separable``).
+
+    Examples
+    --------
+    >>> t_direct = estimate_nd("direct", (1, 1, 174, 174, 174), (1, 15, 15, 15))
+    >>> t_fft = estimate_nd("fft", (1, 1, 174, 174, 174), (1, 15, 15, 15))
+    >>> t_fft < t_direct
+    True
+    """
+    m, g = shape[:2]
+    sp = shape[2:]
+    n, ks = ksize[0], tuple(ksize[1:])
+    d = len(ks)
+    out_s = [a - b + 1 for a, b in zip(sp, ks, strict=True)]
+    outs = m * g * n * math.prod(out_s)
+    c = _plan.COSTS
+    call, mem = float(c["call"]), float(c["mem_elem"])  # type: ignore[arg-type]
+    f64 = 1.0 if dtype != torch.float64 else _plan._F64_FACTOR
+    if method == "direct":
+        taps = math.prod(ks)
+        return call + _direct_mac(d, taps) * outs * taps
+    if method == "separable":
+        if tree is None:
+            raise ParameterError("`tree` is required to estimate 'separable'")
+        return f64 * _tree_cost(tuple(shape), tuple(ks), tree, n)
+    if method == "fft":
+        fs = [_plan.fft_size(v) for v in sp]
+        area = math.prod(fs)
+        rate = COSTS_ND["fft_elem_log"][d] or float(c["fft_elem_log"])  # type: ignore[index]
+        imgs = m * g
+        per_map = (math.prod(out_s[:-1]), out_s[-1])
+        chunks = math.ceil(imgs * n / _plan.fft_chunk(imgs * n, area // fs[-1], fs[-1], per_map))
+        t = float(rate) * (imgs + imgs * n) * area * math.log2(max(area, 2))
+        t += float(c["cmul_elem"]) * imgs * n * (area // fs[-1]) * (fs[-1] // 2 + 1)  # type: ignore[arg-type]
+        return f64 * ((chunks + 2) * call + t + mem * outs)
+    raise UnknownNameError("method", method, METHODS_ND)
+
+
+def _candidates(dtype: torch.dtype, taps: int, d: int, exact: bool, grad: bool) -> tuple[str, ...]:
+    """The 2-D planner's accuracy rules (:func:`filterbank.plan.allowed`) restricted to the N-D methods."""
+    allowed = _plan.allowed(dtype, taps, exact=exact, requires_grad=grad)
+    return tuple(m for m in allowed if m in METHODS_ND)
+
+
+def _check_forced(method: str, dtype: torch.dtype) -> None:
+    if method in ("separable", "fft") and dtype not in (torch.float32, torch.float64):
+        raise ParameterError(f"`method` {method!r} needs float32 or float64; got {dtype}")
+
+
+def choose_nd(
+    x_shape: tuple[int, ...], kernels: torch.Tensor, *, method: str = "auto", exact: bool = False
+) -> tuple[str, list[_Tree] | None, PlanND]:
+    """Pick the method for padded input ``(M, G, *Sp)`` and kernels ``(G, N, *ks)``.
+
+    Returns the method, the per-group pass trees (``separable``) and the :class:`PlanND`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from filterbank.kernels import gaussian_nd
+    >>> k = torch.from_numpy(gaussian_nd(15, 2.0, ndim=3)).float()[None, None]
+    >>> choose_nd((1, 1, 174, 174, 174), k)[0]
+    'separable'
+    """
+    if method not in METHODS_ND:
+        raise UnknownNameError("method", method, METHODS_ND)
+    g, n = kernels.shape[:2]
+    ks = tuple(kernels.shape[2:])
+    taps = math.prod(ks)
+    grad = kernels.requires_grad and torch.is_grad_enabled()
+    dtype = kernels.dtype
+    budget = _plan._budget(dtype, taps)
+    shape = tuple(int(v) for v in x_shape)
+    if method != "auto":
+        _check_forced(method, dtype)
+        trees = None
+        if method == "separable":
+            found = [_tree_for(kernels[i], method, budget) for i in range(g)]
+            if any(t is None for t in found):
+                raise ParameterError(
+                    f"`method` 'separable' needs rank-1 kernels (residual <= {budget:g} of sum|k|); "
+                    "this bank is not: use 'auto', 'direct' or 'fft'"
+                )
+            trees = found  # type: ignore[assignment]
+        return method, trees, PlanND(method, float("nan"), {})
+    est: dict[str, float] = {}
+    trees_found: list[_Tree] | None = None
+    for mth in _candidates(dtype, taps, len(ks), exact, grad):
+        if mth == "separable":
+            if taps < 9:
+                continue
+            found = [_tree_for(kernels[i], mth, budget) for i in range(g)]
+            if any(t is None for t in found):
+                continue
+            trees_found = found  # type: ignore[assignment]
+            est[mth] = sum(estimate_nd(mth, (shape[0], 1, *shape[2:]), (n, *ks), t, dtype) for t in found)
+        else:
+            est[mth] = estimate_nd(mth, shape, (n, *ks), dtype=dtype)
+    best = min(est, key=lambda mth: est[mth] * (_FFT_MARGIN if mth == "fft" else 1.0))
+    return best, trees_found if best == "separable" else None, PlanND(best, est[best], est)
+
+
+def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Tensor:
+    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S)."""
+    mth, trees, _ = choose_nd(tuple(x.shape), k, method=method, exact=exact)
+    if mth == "direct":
+        return _direct(x, k)
+    if mth == "fft":
+        return _fft(x, k)
+    assert trees is not None
+    return _separable(x, k, trees)
+
+
+def correlate_valid_nd(
+    xp: torch.Tensor, kernels: torch.Tensor, *, method: str = "direct", exact: bool = False
+) -> torch.Tensor:
+    """Correlate every channel of a padded batch with every kernel, 'valid' region only, in 1-D to 3-D.
+
+    Parameters
+    ----------
+    xp : torch.Tensor
+        Padded input ``(B, C, *Sp)`` with as many spatial axes as the kernels.
+    kernels : torch.Tensor
+        ``(N, *ks)``, same dtype and device as ``xp``.
+    method : str
+        One of :data:`METHODS_ND`; ``"auto"`` asks the planner.
+    exact : bool
+        Only ``direct`` may be chosen by ``auto`` (integer outputs below 130 taps).
+
+    Returns
+    -------
+    torch.Tensor
+        ``(B, C * N, *(Sp - ks + 1))``; channel ``c * N + n`` is input channel ``c``
+        correlated with kernel ``n``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> correlate_valid_nd(torch.ones(1, 2, 7, 6, 5), torch.ones(3, 3, 3, 3)).shape
+    torch.Size([1, 6, 5, 4, 3])
+    """
+    if method not in METHODS_ND:
+        raise UnknownNameError("method", method, METHODS_ND)
+    d = kernels.dim() - 1
+    if d not in (1, 2, 3) or xp.dim() != d + 2:
+        raise ShapeError(
+            f"`xp` must be (B, C, *spatial) with as many spatial axes as `kernels` (N, *ks), 1 to 3; "
+            f"got xp {tuple(xp.shape)}, kernels {tuple(kernels.shape)}"
+        )
+    b, c = xp.shape[:2]
+    n = kernels.shape[0]
+    sp = xp.shape[2:]
+    y = _run(xp.reshape(b * c, 1, *sp), kernels.unsqueeze(0), method, exact)
+    return y.reshape(b, c * n, *y.shape[3:])
+
+
+def conv_forward_nd(
+    xp: torch.Tensor,
+    weight: torch.Tensor,
+    groups: int,
+    method: str = "auto",
+    bias: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``F.conv{1,3}d(xp, weight, bias, groups=groups)`` for a depthwise filter-bank weight, by any method.
+
+    Parameters
+    ----------
+    xp : torch.Tensor
+        Padded input ``(B, C, *Sp)`` (or unbatched ``(C, *Sp)``) with ``C == groups``.
+    weight : torch.Tensor
+        ``(C * N, 1, *ks)``: output ``c * N + n`` correlates input channel ``c``
+        with ``weight[c * N + n]`` (per-channel kernels may differ).
+    groups : int
+        ``C``.
+    method : str
+        One of :data:`METHODS_ND`; under ``torch.compile`` / export / tracing
+        ``auto`` is the plain grouped conv.
+    bias : torch.Tensor, optional
+        ``(C * N,)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> conv_forward_nd(torch.ones(2, 3, 6, 6, 6), torch.ones(6, 1, 3, 3, 3), 3).shape
+    torch.Size([2, 6, 4, 4, 4])
+    """
+    if method not in METHODS_ND:
+        raise UnknownNameError("method", method, METHODS_ND)
+    d = weight.dim() - 2
+    if xp.dim() == d + 1:  # unbatched
+        return conv_forward_nd(xp.unsqueeze(0), weight, groups, method, bias)[0]
+    if d not in (1, 2, 3) or xp.dim() != d + 2 or weight.shape[1] != 1 or xp.shape[1] != groups:
+        raise ShapeError(
+            f"`weight` must be (C * N, 1, *ks) with `xp` (B, C, *Sp), C == groups, 1 to 3 spatial axes; "
+            f"got weight {tuple(weight.shape)}, xp {tuple(xp.shape)}, groups {groups}"
+        )
+    b, c = xp.shape[:2]
+    cn = weight.shape[0]
+    ks = tuple(weight.shape[2:])
+    if method == "direct" or (method == "auto" and _plan._tracing()):
+        return _CONV[d](xp, weight, bias, 1, 0, 1, groups)
+    k = weight.reshape(c, cn // c, *ks)
+    y = _run(xp, k, method, False)
+    y = y.reshape(b, cn, *y.shape[3:])
+    return y if bias is None else y + bias.reshape(1, cn, *([1] * d))
