@@ -20,6 +20,7 @@ from ._errors import (
 )
 from .bank import FilterBank
 from .functional import filter2d
+from .functional_nd import filter1d, filter3d
 from .inject import bake, freeze, inject, inject_model, param_groups, unfreeze
 from .layers import FilterConv2d
 
@@ -39,7 +40,9 @@ __all__ = [
     "banks",
     "borders",
     "exact_fp32",
+    "filter1d",
     "filter2d",
+    "filter3d",
     "freeze",
     "inject",
     "inject_model",

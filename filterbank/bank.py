@@ -51,7 +51,8 @@ import torch
 
 from . import kernels as _kernels
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
-from ._validate import finite_kernel, size_pair
+from ._shape import center_fit
+from ._validate import finite_kernel, int_in_range, size_pair
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
@@ -91,18 +92,9 @@ def spec_name(spec: Mapping[str, Any]) -> str:
     return "_".join(parts)
 
 
-def _fit(k: np.ndarray, shape: tuple[int, int], name: str, *, how: str = "centred in") -> np.ndarray:
+def _fit(k: np.ndarray, shape: tuple[int, ...], name: str, *, how: str = "centred in") -> np.ndarray:
     """Centre-pad or centre-crop ``k`` to ``shape`` (even differences only; ``how`` words the error)."""
-    dh, dw = shape[0] - k.shape[0], shape[1] - k.shape[1]
-    if dh % 2 or dw % 2:
-        raise ShapeError(
-            f"kernel {name!r} of shape {k.shape} cannot be {how} {shape}: the size difference must be "
-            "even on each axis so that the anchor (k // 2) stays on the same tap"
-        )
-    ch, cw = max(-dh, 0) // 2, max(-dw, 0) // 2
-    ph, pw = max(dh, 0) // 2, max(dw, 0) // 2
-    out = k[ch : k.shape[0] - ch, cw : k.shape[1] - cw]
-    return np.pad(out, ((ph, ph), (pw, pw))) if ph or pw else out
+    return center_fit(k, shape, what=f"kernel {name!r}", how=how)
 
 
 def _l1_lost(k: np.ndarray, shape: tuple[int, int]) -> float:
@@ -215,19 +207,25 @@ def _digest(kernels: np.ndarray, names: Sequence[str], specs: Sequence[Mapping[s
 
 
 class FilterBank:
-    """A bank of 2-D kernels in correlation orientation, with names and specs.
+    """A bank of 2-D kernels in correlation orientation, with names and specs (also 1-D and 3-D kernels).
 
     Parameters
     ----------
     kernels : array-like
         ``(N, kh, kw)`` or a single ``(kh, kw)`` kernel; stored as a read-only
-        float64 array. Must be finite.
+        float64 array. Must be finite. A 4-D array ``(N, kd, kh, kw)`` is a bank
+        of 3-D kernels; 1-D kernels need ``ndim=1``.
     names : sequence of str, optional
         One unique name per kernel; default ``k0, k1, ...``.
     specs : sequence of dict, optional
         One JSON-serialisable dict per kernel, ``{"family": ..., **params}``,
         enough to regenerate it with :func:`filterbank.kernels.get`; default
         ``{"family": "custom"}``.
+    ndim : int or None
+        Dimensions of one kernel (1, 2 or 3): the array is one kernel
+        (``ndim`` axes) or a bank (``ndim + 1`` axes). ``None``: 2, or 3 for a
+        4-D array. 2-D-only methods (``resize``, ``crop_loss``, ``show``,
+        ``to_image``, ``response_image``) refuse other banks.
 
     Examples
     --------
@@ -243,14 +241,18 @@ class FilterBank:
         kernels: Any,
         names: Sequence[str] | None = None,
         specs: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        ndim: int | None = None,
     ) -> None:
         arr = np.asarray(kernels)
         if arr.dtype.kind not in "fiu":
             raise DTypeError(f"`kernels` must be real numbers; got dtype {arr.dtype}")
-        if arr.ndim == 2:
+        nd = (3 if arr.ndim == 4 else 2) if ndim is None else int_in_range("ndim", ndim, 1, 3)
+        if arr.ndim == nd:
             arr = arr[None]
-        if arr.ndim != 3 or arr.size == 0:
-            raise ShapeError(f"`kernels` must be (N, kh, kw) or (kh, kw), non-empty; got shape {arr.shape}")
+        if arr.ndim != nd + 1 or arr.size == 0:
+            what = {1: "(N, k) or (k,)", 2: "(N, kh, kw) or (kh, kw)", 3: "(N, kd, kh, kw) or (kd, kh, kw)"}[nd]
+            raise ShapeError(f"`kernels` must be {what}, non-empty; got shape {arr.shape}")
         arr = finite_kernel("kernels", np.array(arr, dtype=np.float64, copy=True))
         arr.setflags(write=False)
         n = arr.shape[0]
@@ -306,15 +308,17 @@ class FilterBank:
         arrays = [np.asarray(k, dtype=np.float64) for k in kernels]
         if not arrays:
             raise ShapeError("`kernels` must hold at least one kernel; got an empty sequence")
+        nd = arrays[0].ndim if arrays[0].ndim in (1, 3) else 2  # 1-D and 3-D kernels: all alike
         for i, a in enumerate(arrays):
-            if a.ndim != 2:
-                raise ShapeError(f"`kernels[{i}]` must be 2-D (kh, kw); got shape {a.shape}")
-        shape = (max(a.shape[0] for a in arrays), max(a.shape[1] for a in arrays))
+            if a.ndim != nd:
+                want = "2-D (kh, kw)" if nd == 2 else f"{nd}-D like kernels[0]"
+                raise ShapeError(f"`kernels[{i}]` must be {want}; got shape {a.shape}")
+        shape = tuple(max(a.shape[j] for a in arrays) for j in range(nd))
         label = list(names) if names is not None else [f"k{i}" for i in range(len(arrays))]
         padded = [
             _fit(a, shape, label[i] if i < len(label) else str(i), how="centre-padded to") for i, a in enumerate(arrays)
         ]
-        return cls(np.stack(padded), names=names, specs=specs)
+        return cls(np.stack(padded), names=names, specs=specs, ndim=nd)
 
     # -- views --------------------------------------------------------------------------------
     @property
@@ -334,8 +338,17 @@ class FilterBank:
 
     @property
     def ksize(self) -> tuple[int, int]:
-        """Kernel (height, width)."""
-        return (int(self._kernels.shape[1]), int(self._kernels.shape[2]))
+        """Kernel (height, width); ``(k,)`` for 1-D and ``(kd, kh, kw)`` for 3-D banks."""
+        return tuple(int(v) for v in self._kernels.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def ndim(self) -> int:
+        """Dimensions of one kernel: 2 for images, 1 for signals, 3 for volumes."""
+        return self._kernels.ndim - 1
+
+    def _need_2d(self, what: str) -> None:
+        if self.ndim != 2:
+            raise ShapeError(f"`{what}` needs a bank of 2-D kernels; this bank holds {self.ndim}-D kernels {self.ksize}")
 
     def __len__(self) -> int:
         return int(self._kernels.shape[0])
@@ -350,7 +363,9 @@ class FilterBank:
     def __getitem__(self, key: int | slice | str | Sequence[int] | Sequence[str]) -> FilterBank:
         """Select kernels by index, slice, name pattern (fnmatch) or a list of either."""
         idx = self._select(key)
-        return FilterBank(self._kernels[idx], [self._names[i] for i in idx], [self._specs[i] for i in idx])
+        return FilterBank(
+            self._kernels[idx], [self._names[i] for i in idx], [self._specs[i] for i in idx], ndim=self.ndim
+        )
 
     def _select(self, key: Any) -> list[int]:
         n = len(self)
@@ -447,7 +462,7 @@ class FilterBank:
         ks = np.stack([_normalized(k, kind, n) for k, n in zip(self._kernels, self._names, strict=True)])
         ksize = list(self.ksize)
         specs = [{"family": "normalized", "kind": kind, "ksize": ksize, "spec": s} for s in self._specs]
-        return FilterBank(ks, self._names, specs)
+        return FilterBank(ks, self._names, specs, ndim=self.ndim)
 
     def crop_loss(self, ksize: int | tuple[int, int]) -> np.ndarray:
         """Fraction of each kernel's L1 norm that lies outside a centred ``ksize`` window.
@@ -468,6 +483,7 @@ class FilterBank:
         >>> b.crop_loss(1).round(4).tolist()
         [0.8889]
         """
+        self._need_2d("crop_loss")
         shape = size_pair("ksize", ksize)
         return np.array([_l1_lost(k, shape) for k in self._kernels])
 
@@ -508,6 +524,7 @@ class FilterBank:
         >>> round(b.resize(5, crop=True).specs[0]["l1_lost"], 4)
         0.0177
         """
+        self._need_2d("resize")
         shape = size_pair("ksize", ksize)
         losses = self.crop_loss(shape)
         shrinks = shape[0] < self.ksize[0] or shape[1] < self.ksize[1]
@@ -706,7 +723,7 @@ class FilterBank:
                 f"format version must be an int in [1, {FORMAT_VERSION}] (this filterbank reads up to "
                 f"{FORMAT_VERSION}); {str(p)!r} has {version!r}"
             )
-        if kernels.dtype != np.dtype("<f8") or list(kernels.shape) != meta.get("shape") or kernels.ndim != 3:
+        if kernels.dtype != np.dtype("<f8") or list(kernels.shape) != meta.get("shape") or kernels.ndim not in (2, 3, 4):
             raise BankFileError(
                 f"entry 'kernels' must be float64 of shape {meta.get('shape')}; "
                 f"got {kernels.dtype} {list(kernels.shape)}"
@@ -724,7 +741,7 @@ class FilterBank:
                 f"{meta.get('sha256')!r}, computed {digest!r}"
             )
         try:
-            bank = cls(kernels, names=names, specs=specs)
+            bank = cls(kernels, names=names, specs=specs, ndim=kernels.ndim - 1)
         except (ValueError, TypeError) as exc:
             raise BankFileError(f"{str(p)!r} does not describe a valid bank: {exc}") from None
         if verify:
@@ -761,6 +778,7 @@ class FilterBank:
         """
         from . import viz
 
+        self._need_2d("show")
         return viz.kernel_grid(self, cell=cell, cols=cols)
 
     def to_image(self, path: str | os.PathLike[str], *, cell: int = 64, cols: int | None = None) -> Path:
@@ -821,6 +839,7 @@ class FilterBank:
         from . import viz
         from .functional import filter2d
 
+        self._need_2d("response_image")
         img = np.asarray(image)
         if img.ndim != 2:
             raise ShapeError(f"`image` must be a 2-D (H, W) grayscale image; got shape {img.shape}")

@@ -231,13 +231,36 @@ def _tree_for(k: torch.Tensor, method: str, budget: float) -> _Tree | None:
 # --- banded Toeplitz 1-D passes -----------------------------------------------------------------
 
 
+def _pass_shifts(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Tensor:
+    """Short filters as shifted multiply-adds (one memory pass per non-zero tap); no autograd on filters."""
+    c, k = filters.shape
+    lo = x.shape[axis] - k + 1
+    shape = list(x.shape)
+    shape[axis] = lo
+    out = torch.empty(c, *shape, dtype=x.dtype, device=x.device)
+    for i in range(c):
+        taps = _plan._shift_taps(filters[i].to(torch.float64))
+        if not taps:
+            out[i].zero_()
+            continue
+        torch.mul(x.narrow(axis, taps[0][0], lo), taps[0][1], out=out[i])
+        for t, v in taps[1:]:
+            out[i].add_(x.narrow(axis, t, lo), alpha=v)
+    return out
+
+
 def _pass(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Tensor:
     """Correlate ``x`` along ``axis`` ('valid') with each row of ``filters`` (c, k): ``(c, *x.shape')``.
 
-    ``x`` is viewed as ``(outer, Lp, inner)``. The last axis is a right product with a block of the
-    banded Toeplitz matrix; any other axis a left product (no transposes). Differentiable in both.
+    Filters of at most ``filterbank.plan._SHIFT_MAX`` taps run as shifted multiply-adds when no
+    gradient is recorded. Otherwise ``x`` is viewed as ``(outer, Lp, inner)``: the last axis is a right
+    product with a block of the banded Toeplitz matrix, any other axis a left product (no
+    transposes). Differentiable in both.
     """
     c, k = filters.shape
+    grad = torch.is_grad_enabled() and (x.requires_grad or filters.requires_grad)
+    if not grad and _plan._uses_shifts(k, k, False):
+        return _pass_shifts(x, filters, axis)
     shape = list(x.shape)
     lp = shape[axis]
     lo = lp - k + 1
@@ -396,7 +419,7 @@ def _direct_mac(d: int, taps: int) -> float:
     return pts[-1][1]
 
 
-def _tree_cost(shape: tuple[int, ...], ksize: tuple[int, ...], tree: _Tree, n: int) -> float:
+def _tree_cost(shape: tuple[int, ...], ksize: tuple[int, ...], tree: _Tree, grad: bool) -> float:
     """Seconds of the separable passes: per pass, Toeplitz GEMM flops plus one copy of its output."""
     c = _plan.COSTS
     call, mem, flop = float(c["call"]), float(c["mem_elem"]), float(c["gemm_flop"])  # type: ignore[arg-type]
@@ -408,17 +431,26 @@ def _tree_cost(shape: tuple[int, ...], ksize: tuple[int, ...], tree: _Tree, n: i
         k = ksize[axis]
         dims[axis] = dims[axis] - k + 1
         outs = m * g * count * math.prod(dims)
+        if _plan._uses_shifts(k, k, grad):
+            total += k * (call * count + float(c["axpy_elem"]) * outs)  # type: ignore[arg-type]
+            continue
         blk = min(_plan._blk(k), dims[axis])
         total += flop * 2 * outs * (blk + k - 1) + mem * outs + call * math.ceil(dims[axis] / blk) * count
     return total
 
 
 def estimate_nd(
-    method: str, shape: tuple[int, ...], ksize: tuple[int, ...], tree: _Tree | None = None, dtype=torch.float32
+    method: str,
+    shape: tuple[int, ...],
+    ksize: tuple[int, ...],
+    tree: _Tree | None = None,
+    dtype: torch.dtype = torch.float32,
+    grad: bool = False,
 ) -> float:
     """Estimated seconds of one method for padded input ``shape = (M, G, *Sp)`` and ``ksize = (N, *ks)``.
 
-    ``tree`` is the separable pass tree (required for ``separable``).
+    ``tree`` is the separable pass tree (required for ``separable``); ``grad`` whether autograd
+    records (short factors then run as GEMMs, not as shifted multiply-adds).
 
     Examples
     --------
@@ -442,7 +474,7 @@ def estimate_nd(
     if method == "separable":
         if tree is None:
             raise ParameterError("`tree` is required to estimate 'separable'")
-        return f64 * _tree_cost(tuple(shape), tuple(ks), tree, n)
+        return f64 * _tree_cost(tuple(shape), tuple(ks), tree, grad)
     if method == "fft":
         fs = [_plan.fft_size(v) for v in sp]
         area = math.prod(fs)
@@ -513,7 +545,7 @@ def choose_nd(
             if any(t is None for t in found):
                 continue
             trees_found = found  # type: ignore[assignment]
-            est[mth] = sum(estimate_nd(mth, (shape[0], 1, *shape[2:]), (n, *ks), t, dtype) for t in found)
+            est[mth] = sum(estimate_nd(mth, (shape[0], 1, *shape[2:]), (n, *ks), t, dtype, grad) for t in found)
         else:
             est[mth] = estimate_nd(mth, shape, (n, *ks), dtype=dtype)
     best = min(est, key=lambda mth: est[mth] * (_FFT_MARGIN if mth == "fft" else 1.0))

@@ -13,27 +13,34 @@ from .derivative import laplacian, prewitt, scharr, sobel, sobel_1d
 from .fspecial import average, disk, fspecial_laplacian, fspecial_log, motion, unsharp
 from .gabor import gabor
 from .gaussian import dog, gaussian, gaussian_1d, gaussian_derivative, log
+from .nd import box_nd, gabor3d, gaussian_nd, log_nd, prewitt_nd, sobel_nd
 
 __all__ = [
     "average",
     "box",
+    "box_nd",
     "disk",
     "dog",
     "fspecial_laplacian",
     "fspecial_log",
     "gabor",
+    "gabor3d",
     "gaussian",
     "gaussian_1d",
     "gaussian_derivative",
+    "gaussian_nd",
     "get",
     "laplacian",
     "log",
+    "log_nd",
     "motion",
     "names",
     "prewitt",
+    "prewitt_nd",
     "scharr",
     "signature",
     "sobel",
     "sobel_1d",
+    "sobel_nd",
     "unsharp",
 ]

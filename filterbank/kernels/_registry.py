@@ -14,12 +14,19 @@ from .derivative import laplacian, prewitt, scharr, sobel
 from .fspecial import average, disk, fspecial_laplacian, fspecial_log, motion, unsharp
 from .gabor import gabor
 from .gaussian import dog, gaussian, gaussian_1d, gaussian_derivative, log
+from .nd import box_nd, gabor3d, gaussian_nd, log_nd, prewitt_nd, sobel_nd
 
 __all__ = ["get", "names", "signature"]
 
 _FAMILIES: dict[str, Callable[..., np.ndarray]] = {
     "average": average,
     "box": box,
+    "box_nd": box_nd,
+    "gabor3d": gabor3d,
+    "gaussian_nd": gaussian_nd,
+    "log_nd": log_nd,
+    "prewitt_nd": prewitt_nd,
+    "sobel_nd": sobel_nd,
     "disk": disk,
     "dog": dog,
     "fspecial_laplacian": fspecial_laplacian,
