@@ -218,7 +218,7 @@ def filter1d(
     >>> import numpy as np
     >>> x = np.array([1.0, 2.0, 4.0, 8.0], dtype=np.float32)
     >>> filter1d(x, [-1.0, 0.0, 1.0])
-    array([ 0.,  3.,  6., 0.], dtype=float32)
+    array([0., 3., 6., 0.], dtype=float32)
     >>> filter1d(x, np.ones((2, 3)), border="constant").shape
     (4, 2)
     """

@@ -366,12 +366,18 @@ REGISTRY_CALLS = {
     "fspecial_laplacian": {"alpha": 0.2},
     "unsharp": {"alpha": 0.2},
     "fspecial_log": {"ksize": 5, "sigma": 0.5},
+    "gaussian_nd": {"ksize": None, "sigma": (1.0, 0.8, 1.2), "order": (0, 1, 2)},
+    "log_nd": {"ksize": None, "sigma": 1.0, "ndim": 3},
+    "sobel_nd": {"ndim": 3, "axis": 1},
+    "prewitt_nd": {"ndim": 1, "axis": 0},
+    "box_nd": {"ksize": (2, 3, 4)},
+    "gabor3d": {"ksize": 7, "sigma": 2.0, "theta": 0.3, "phi": 1.0, "lambd": 4.0},
 }
 
 
 def test_registry_get_and_names():
     assert K.names() == sorted(REGISTRY_CALLS)
-    assert K.names("gauss*") == ["gaussian", "gaussian_1d", "gaussian_derivative"]
+    assert K.names("gauss*") == ["gaussian", "gaussian_1d", "gaussian_derivative", "gaussian_nd"]
     assert K.names("nothing*") == []
     for name, params in REGISTRY_CALLS.items():
         direct = getattr(K, name)(**params)

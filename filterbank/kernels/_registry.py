@@ -70,7 +70,7 @@ def names(pattern: str | None = None) -> list[str]:
     Examples
     --------
     >>> names("gauss*")
-    ['gaussian', 'gaussian_1d', 'gaussian_derivative']
+    ['gaussian', 'gaussian_1d', 'gaussian_derivative', 'gaussian_nd']
     """
     if pattern is not None and not isinstance(pattern, str):
         raise DTypeError(f"`pattern` must be a str or None; got {pattern!r} ({type(pattern).__name__})")
