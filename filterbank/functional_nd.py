@@ -28,13 +28,14 @@ from .functional import _NUMPY_DTYPES, _TORCH_FLOAT, _TORCH_INT
 __all__ = ["filter1d", "filter3d"]
 
 _SHAPES = {1: "(k,)", 3: "(kd, kh, kw)"}
+_BANKS = {1: "(N, k)", 3: "(N, kd, kh, kw)"}
 _INPUTS_NP = {1: "(L,) or (L, C)", 3: "(D, H, W) or (D, H, W, C)"}
 _INPUTS_T = {1: "(..., L)", 3: "(..., D, H, W)"}
 
 
 def _kernel_nd(kernel: Any, d: int) -> np.ndarray | torch.Tensor:
     """The kernel as float numpy or a floating tensor, ``(*ks)`` or a bank ``(N, *ks)``, finite."""
-    rule = f"`kernel` must be {_SHAPES[d]} or a bank (N, {_SHAPES[d][1:-1]}), non-empty"
+    rule = f"`kernel` must be {_SHAPES[d]} or a bank {_BANKS[d]}, non-empty"
     if isinstance(kernel, torch.Tensor):
         if not (kernel.is_floating_point() or kernel.dtype in (*_TORCH_INT, torch.int64)):
             raise DTypeError(f"`kernel` must be a real-valued tensor; got dtype {kernel.dtype}")
