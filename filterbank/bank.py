@@ -348,7 +348,9 @@ class FilterBank:
 
     def _need_2d(self, what: str) -> None:
         if self.ndim != 2:
-            raise ShapeError(f"`{what}` needs a bank of 2-D kernels; this bank holds {self.ndim}-D kernels {self.ksize}")
+            raise ShapeError(
+                f"`{what}` needs a bank of 2-D kernels; this bank holds {self.ndim}-D kernels {self.ksize}"
+            )
 
     def __len__(self) -> int:
         return int(self._kernels.shape[0])
@@ -723,7 +725,11 @@ class FilterBank:
                 f"format version must be an int in [1, {FORMAT_VERSION}] (this filterbank reads up to "
                 f"{FORMAT_VERSION}); {str(p)!r} has {version!r}"
             )
-        if kernels.dtype != np.dtype("<f8") or list(kernels.shape) != meta.get("shape") or kernels.ndim not in (2, 3, 4):
+        if (
+            kernels.dtype != np.dtype("<f8")
+            or list(kernels.shape) != meta.get("shape")
+            or kernels.ndim not in (2, 3, 4)
+        ):
             raise BankFileError(
                 f"entry 'kernels' must be float64 of shape {meta.get('shape')}; "
                 f"got {kernels.dtype} {list(kernels.shape)}"

@@ -116,8 +116,8 @@ def sphere_directions(n: int) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> ang = sphere_directions(3)
-    >>> d = np.stack([np.cos(ang[:, 0]) * np.sin(ang[:, 1]), np.sin(ang[:, 0]) * np.sin(ang[:, 1]), np.cos(ang[:, 1])], 1)
+    >>> t, p = sphere_directions(3).T
+    >>> d = np.stack([np.cos(t) * np.sin(p), np.sin(t) * np.sin(p), np.cos(p)], 1)
     >>> np.abs(d @ d.T).round(6).tolist()
     [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     """

@@ -220,9 +220,7 @@ _TUPLE_WORDS = {1: "1-tuple (or an int)", 2: "pair", 3: "triple"}
 _SIZE_WORDS = {1: "(length,)", 2: "(height, width)", 3: "(depth, height, width)"}
 
 
-def padding_nd(
-    ksize: Sequence[int], anchor: int | Sequence[int] | None = None
-) -> tuple[tuple[int, int], ...]:
+def padding_nd(ksize: Sequence[int], anchor: int | Sequence[int] | None = None) -> tuple[tuple[int, int], ...]:
     """The (before, after) padding per axis that makes a correlation keep the input size, in any dimension.
 
     Parameters
@@ -432,5 +430,7 @@ def _padding_pairs(padding: object) -> list[tuple[int, int]]:
             break
         pairs.append((int(p[0]), int(p[1])))
     if not ok:
-        raise ParameterError(f"`padding` must be a non-empty sequence of (before, after) integer pairs >= 0; got {padding!r}")
+        raise ParameterError(
+            f"`padding` must be a non-empty sequence of (before, after) integer pairs >= 0; got {padding!r}"
+        )
     return pairs

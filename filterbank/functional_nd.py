@@ -44,7 +44,9 @@ def _kernel_nd(kernel: Any, d: int) -> np.ndarray | torch.Tensor:
         bad = ~torch.isfinite(kernel.detach())
         if bool(bad.any()):
             idx = tuple(torch.nonzero(bad)[0].tolist())
-            raise ParameterError(f"`kernel` must contain only finite values; got {kernel.detach()[idx].item()!r} at index {idx}")
+            raise ParameterError(
+                f"`kernel` must contain only finite values; got {kernel.detach()[idx].item()!r} at index {idx}"
+            )
         return kernel if kernel.is_floating_point() else kernel.double()
     arr = np.asarray(kernel)
     if arr.dtype.kind not in "fiu" or arr.dtype == np.float16:

@@ -375,7 +375,9 @@ def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         return out
     for i in range(m):
         for s in range(0, n, chunk):
-            out[i, :, s : s + chunk].copy_(torch.fft.irfftn(X[i, :, None] * spec[:, s : s + chunk], s=fs, dim=dims)[crop])
+            out[i, :, s : s + chunk].copy_(
+                torch.fft.irfftn(X[i, :, None] * spec[:, s : s + chunk], s=fs, dim=dims)[crop]
+            )
     return out
 
 

@@ -436,4 +436,3 @@ def gabor3d(
             raise ParameterError(f"`normalize` needs a non-zero kernel; this one is all zeros (psi={ps!r})")
         out = out / norm
     return out
-

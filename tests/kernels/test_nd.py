@@ -1,4 +1,4 @@
-"""N-D kernels against SciPy (by filtering volumes both ways), OpenCV for the 3-D Gabor's image-plane slice, and formulas."""
+"""N-D kernels against SciPy (filtering volumes both ways), OpenCV (the 3-D Gabor's image-plane slice), formulas."""
 
 from __future__ import annotations
 
