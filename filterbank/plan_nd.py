@@ -270,6 +270,10 @@ def _pass(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Tensor:
     T = _plan._toeplitz(filters, blk)  # (c, blk + k - 1, blk): T[j + t, j] = f[t]
     out_shape = [c, *shape]
     out_shape[axis + 1] = lo
+    if not grad:
+        out = torch.empty(c, outer, lo, inner, dtype=x.dtype, device=x.device)
+        _gemm_blocks_into(out, x.reshape(outer, lp, inner), T, blk)
+        return out.reshape(out_shape)
     parts = []
     if inner == 1:
         x2 = x.reshape(outer, lp)
@@ -288,6 +292,34 @@ def _pass(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Tensor:
         parts.append((lhs @ x3[:, s : s + nb + k - 1, :]).reshape(outer, c, nb, inner))
     y = parts[0] if len(parts) == 1 else torch.cat(parts, dim=2)
     return y.permute(1, 0, 2, 3).reshape(out_shape)
+
+
+def _gemm_blocks_into(out: torch.Tensor, x3: torch.Tensor, T: torch.Tensor, blk: int) -> None:
+    """Fill ``out (c, outer, lo, inner)`` with ``x3 (outer, Lp, inner)`` through the Toeplitz blocks ``T``.
+
+    No autograd. GEMMs write straight into ``out`` where the destination is a strided matrix (BLAS's
+    leading dimension): one filter along the last axis, or a single outer slice along another axis;
+    otherwise a block is computed for every filter at once and copied into place.
+    """
+    c, outer, lo, inner = out.shape
+    k = T.shape[1] - blk + 1
+    for s in range(0, lo, blk):
+        nb = min(blk, lo - s)
+        Tb = T if nb == blk else T[:, : nb + k - 1, :nb]
+        src = x3[:, s : s + nb + k - 1, :]
+        if inner == 1:
+            x2 = src[:, :, 0]  # (outer, L), rows strided by Lp
+            if c == 1:
+                torch.mm(x2, Tb[0], out=out[0, :, s : s + nb, 0])
+            else:
+                y = x2 @ Tb.permute(1, 0, 2).reshape(nb + k - 1, c * nb)
+                out[:, :, s : s + nb, 0].copy_(y.reshape(outer, c, nb).permute(1, 0, 2))
+        elif outer == 1:
+            for ci in range(c):
+                torch.mm(Tb[ci].t(), src[0], out=out[ci, 0, s : s + nb])
+        else:
+            y = Tb.transpose(1, 2).reshape(c * nb, nb + k - 1) @ src
+            out[:, :, s : s + nb].copy_(y.reshape(outer, c, nb, inner).permute(1, 0, 2, 3))
 
 
 def _run_tree(x: torch.Tensor, tree: _Tree, filters: torch.Tensor, n: int) -> torch.Tensor:
@@ -344,8 +376,36 @@ def _spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
     return spec
 
 
+def _paired_spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
+    """``conj(K[2j]) + i conj(K[2j + 1])``: full complex spectra ``(G, ceil(N / 2), *fs)``, cached like ``_spectra``.
+
+    The inverse transform of ``X * S_j`` is then ``y[2j] + i y[2j + 1]``: both outputs are real, so one
+    complex inverse FFT gives two output maps (a missing partner is zero).
+    """
+    key = _plan._kernel_key(k)
+    ck = ("fftn-pairs", fs, key) if key is not None else None
+    if ck is not None:
+        hit = _plan._cache_get(ck)
+        if hit is not None:
+            return hit  # type: ignore[return-value]
+    n = k.shape[1]
+    dims = tuple(range(-len(fs), 0))
+    if n % 2:
+        k = torch.cat([k, torch.zeros_like(k[:, :1])], 1)
+    spec = torch.fft.fftn(k, s=fs, dim=dims).conj()
+    paired = (spec[:, 0::2] + 1j * spec[:, 1::2]).contiguous()
+    if ck is not None:
+        _plan._cache_put(ck, paired, k)
+    return paired
+
+
 def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S) by FFT, in chunks of output maps."""
+    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S) by FFT, in chunks of output maps.
+
+    Without autograd, banks of two or more kernels take one complex inverse FFT per *pair* of output
+    maps (:func:`_paired_spectra`): measured 0.9x the time of one real inverse FFT of the same size
+    (MKL, float32, 108^3), so about half the inverse-transform time. Otherwise real transforms.
+    """
     m, g = x.shape[:2]
     n = k.shape[1]
     d = _spatial(k)
@@ -354,11 +414,14 @@ def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     fs = tuple(_plan.fft_size(v) for v in sp)
     dims = tuple(range(-d, 0))
     crop = (Ellipsis, *(slice(0, v) for v in out_s))
+    grad = torch.is_grad_enabled() and (x.requires_grad or k.requires_grad)
+    if not grad and n >= 2:
+        return _fft_pairs(x, k, fs, out_s)
     spec = _spectra(k, fs)
     X = torch.fft.rfftn(x, s=fs, dim=dims)
     lead = math.prod(fs[:-1])
     chunk = _plan.fft_chunk(m * g * n, lead, fs[-1], (math.prod(out_s[:-1]), out_s[-1]), x.element_size())
-    if torch.is_grad_enabled() and (x.requires_grad or k.requires_grad):
+    if grad:
         rows = []
         for i in range(m):
             parts = [
@@ -368,16 +431,40 @@ def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
             rows.append(torch.cat(parts, 1))
         return torch.stack(rows, 0)
     out = torch.empty(m, g, n, *out_s, dtype=x.dtype, device=x.device)
-    if chunk >= n:
-        per = max(1, chunk // n)
+    per = max(1, chunk // n)
+    for s in range(0, m, per):
+        out[s : s + per].copy_(torch.fft.irfftn(X[s : s + per, :, None] * spec, s=fs, dim=dims)[crop])
+    return out
+
+
+def _fft_pairs(x: torch.Tensor, k: torch.Tensor, fs: tuple[int, ...], out_s: tuple[int, ...]) -> torch.Tensor:
+    """The paired-output FFT of :func:`_fft` (no autograd), in chunks of (image, pair) maps within the budget."""
+    m, g = x.shape[:2]
+    n = k.shape[1]
+    dims = tuple(range(-len(fs), 0))
+    crop = (Ellipsis, *(slice(0, v) for v in out_s))
+    spec = _paired_spectra(k, fs)  # (G, P, *fs)
+    pairs = spec.shape[1]
+    X = torch.fft.fftn(x, s=fs, dim=dims)  # (M, G, *fs)
+    out = torch.empty(m, g, n, *out_s, dtype=x.dtype, device=x.device)
+    per_map = 2 * spec.element_size() * math.prod(fs)  # the product and its inverse transform
+    maps = max(1, _plan._FFT_CHUNK_BYTES // per_map)
+    if maps >= pairs * g:  # whole banks per chunk: chunk over images
+        per = max(1, maps // (pairs * g))
         for s in range(0, m, per):
-            out[s : s + per].copy_(torch.fft.irfftn(X[s : s + per, :, None] * spec, s=fs, dim=dims)[crop])
+            z = torch.fft.ifftn(X[s : s + per, :, None] * spec, dim=dims)[crop]
+            out[s : s + per, :, 0::2].copy_(z.real)
+            out[s : s + per, :, 1::2].copy_(z.imag[:, :, : n // 2])
         return out
+    step = max(1, maps // g)
     for i in range(m):
-        for s in range(0, n, chunk):
-            out[i, :, s : s + chunk].copy_(
-                torch.fft.irfftn(X[i, :, None] * spec[:, s : s + chunk], s=fs, dim=dims)[crop]
-            )
+        for p0 in range(0, pairs, step):
+            p1 = min(pairs, p0 + step)
+            z = torch.fft.ifftn(X[i, :, None] * spec[:, p0:p1], dim=dims)[crop]
+            out[i, :, 2 * p0 : 2 * p1 : 2].copy_(z.real)
+            odd = min(p1, n // 2) - p0
+            if odd > 0:
+                out[i, :, 2 * p0 + 1 : 2 * (p0 + odd) : 2].copy_(z.imag[:, :odd])
     return out
 
 

@@ -125,10 +125,12 @@ def test_spectra_and_trees_are_cached_by_value():
     x = torch.rand(1, 1, 20, 20, 20, dtype=torch.float64)
     k = torch.randn(2, 7, 7, 7, dtype=torch.float64)
     correlate_valid_nd(x, k, method="fft")
-    keys = [key for key in plan2d._CACHE if key[0] == "fftn"]
+    keys = [key for key in plan2d._CACHE if key[0] == "fftn-pairs"]  # two kernels: one complex spectrum per pair
     assert len(keys) == 1
     correlate_valid_nd(x, k.clone(), method="fft")  # same values: a hit, no new entry
-    assert [key for key in plan2d._CACHE if key[0] == "fftn"] == keys
+    assert [key for key in plan2d._CACHE if key[0] == "fftn-pairs"] == keys
+    correlate_valid_nd(x, k[:1], method="fft")  # a single kernel: a real spectrum
+    assert any(key[0] == "fftn" for key in plan2d._CACHE)
     correlate_valid_nd(x, G15[None, :7, :7, :7].contiguous(), method="separable")
     assert any(key[0] == "nd-separable" for key in plan2d._CACHE)
 
