@@ -63,17 +63,19 @@ __all__ = [
 #: Execution methods of the N-D planner (``auto`` chooses among the others).
 METHODS_ND: tuple[str, ...] = ("auto", "direct", "separable", "fft")
 
-# Seconds per unit of work, measured with torch 2.13 CPU, float32, 2 threads (shared machine, best of 5).
-# direct_mac: per dimension, per kernel taps: seconds per multiply-add of F.conv1d / F.conv3d with one
-# input channel (from a handful of shapes); fft_elem_log: seconds per n*log2(n) element of rfftn/irfftn.
+# Seconds per unit of work, in the units of filterbank.plan.COSTS: measured by benchmarks/calibrate_nd.py (one
+# thread, best of 5, two runs averaged, on a shared machine) and scaled by the ratio of the 2-D table's gemm_flop
+# to a GEMM measured in the same run, so that N-D and 2-D rates are comparable. direct_mac: seconds per
+# multiply-add of F.conv1d / F.conv3d (one input channel), per kernel taps; fft_elem_log: seconds per
+# n*log2(n) element of an inverse real (or, for pairs of maps, complex) N-D FFT.
 COSTS_ND: dict[str, object] = {
-    "machine": "AMD EPYC, 2 threads, torch 2.13.0+cpu, float32 (measured for plan_nd, shared machine)",
+    "machine": "AMD EPYC, torch 2.13.0+cpu, float32 (benchmarks/calibrate_nd.py, 2026-11-30, scaled to plan.COSTS)",
     "direct_mac": {
-        1: {3: 4.0e-10, 15: 1.0e-10, 63: 4.0e-11, 255: 2.5e-11},
+        1: {3: 3.2e-09, 15: 5.8e-10, 63: 1.8e-10, 255: 1.2e-10},
         2: None,  # 2-D: the table of filterbank.plan.COSTS
-        3: {27: 6.0e-11, 125: 3.0e-11, 343: 2.5e-11, 729: 2.5e-11, 3375: 2.5e-11},
+        3: {27: 1.35e-10, 125: 9.2e-11, 343: 8.8e-11, 729: 9.2e-11, 3375: 6.0e-11},
     },
-    "fft_elem_log": {1: 2.0e-10, 2: None, 3: 2.0e-10},
+    "fft_elem_log": {1: 9.2e-11, 2: None, 3: 6.1e-10},
 }
 
 #: How much cheaper the FFT must be estimated before ``auto`` prefers it (as in 2-D).
@@ -586,11 +588,13 @@ def estimate_nd(
         area = math.prod(fs)
         rate = COSTS_ND["fft_elem_log"][d] or float(c["fft_elem_log"])  # type: ignore[index]
         imgs = m * g
-        per_map = (math.prod(out_s[:-1]), out_s[-1])
-        chunks = math.ceil(imgs * n / _plan.fft_chunk(imgs * n, area // fs[-1], fs[-1], per_map))
-        t = float(rate) * (imgs + imgs * n) * area * math.log2(max(area, 2))
-        t += float(c["cmul_elem"]) * imgs * n * (area // fs[-1]) * (fs[-1] // 2 + 1)  # type: ignore[arg-type]
-        return f64 * ((chunks + 2) * call + t + mem * outs)
+        # Without autograd a bank takes one complex inverse transform per pair of maps (about the time of
+        # one real one), on full spectra; with autograd or one kernel, one real transform per map.
+        inverses = n if grad or n == 1 else (n + 1) // 2
+        bins = area if inverses < n else (area // fs[-1]) * (fs[-1] // 2 + 1)
+        t = float(rate) * imgs * (1 + inverses) * area * math.log2(max(area, 2))
+        t += float(c["cmul_elem"]) * imgs * inverses * bins  # type: ignore[arg-type]
+        return f64 * ((imgs * inverses + 2) * call + t + mem * outs)
     raise UnknownNameError("method", method, METHODS_ND)
 
 
@@ -653,7 +657,7 @@ def choose_nd(
             trees_found = found  # type: ignore[assignment]
             est[mth] = sum(estimate_nd(mth, (shape[0], 1, *shape[2:]), (n, *ks), t, dtype, grad) for t in found)
         else:
-            est[mth] = estimate_nd(mth, shape, (n, *ks), dtype=dtype)
+            est[mth] = estimate_nd(mth, shape, (n, *ks), dtype=dtype, grad=grad)
     best = min(est, key=lambda mth: est[mth] * (_FFT_MARGIN if mth == "fft" else 1.0))
     return best, trees_found if best == "separable" else None, PlanND(best, est[best], est)
 
