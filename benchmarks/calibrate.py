@@ -15,15 +15,18 @@ unit of work of one primitive, with the other terms of the model subtracted:
 Usage::
 
     python benchmarks/calibrate.py            # print the table
-    python benchmarks/calibrate.py --write    # also rewrite the COSTS block in filterbank/plan.py
+    python benchmarks/calibrate.py --write    # also rewrite filterbank/plan/costs.json
+
+``--write`` replaces the package's data file ``filterbank/plan/costs.json`` atomically
+(:func:`filterbank.plan.costs.write_costs`); no source file is rewritten.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
-import re
 import statistics
 import time
 from pathlib import Path
@@ -32,6 +35,7 @@ import torch
 import torch.nn.functional as F
 
 from filterbank import plan
+from filterbank.plan.costs import write_costs
 
 
 def _time(fn, reps: int = 5) -> float:
@@ -126,40 +130,39 @@ def calibrate(reps: int = 7) -> dict[str, object]:
     return costs
 
 
-def _format(costs: dict[str, object]) -> str:
-    def num(v: float) -> str:
-        return f"{v:.3g}"
+def _rounded(costs: dict[str, object]) -> dict[str, object]:
+    """The table at 3 significant digits (what is printed and written)."""
 
-    lines = ["COSTS: dict[str, object] = {", f'    "machine": {costs["machine"]!r},']
-    d = ", ".join(f"{k}: {num(v)}" for k, v in sorted(costs["direct_mac"].items()))  # type: ignore[union-attr]
-    lines.append(f'    "direct_mac": {{{d}}},')
+    def num(v: object) -> float:
+        return float(f"{float(v):.3g}")  # type: ignore[arg-type]
+
+    out: dict[str, object] = {"machine": costs["machine"]}
+    out["direct_mac"] = {int(k): num(v) for k, v in sorted(costs["direct_mac"].items())}  # type: ignore[union-attr]
     for key in ("gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"):
-        lines.append(f'    "{key}": {num(float(costs[key]))},')  # type: ignore[arg-type]
-    lines.append("}")
+        out[key] = num(costs[key])
+    return out
+
+
+def _format(costs: dict[str, object]) -> str:
+    lines = [f"machine: {costs['machine']}"]
+    d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(costs["direct_mac"].items()))  # type: ignore[union-attr]
+    lines.append(f"direct_mac: {{{d}}}")
+    for key in ("gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"):
+        lines.append(f"{key}: {float(costs[key]):.3g}")  # type: ignore[arg-type]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--write", action="store_true", help="rewrite the COSTS block in filterbank/plan.py")
+    ap.add_argument("--write", action="store_true", help="rewrite filterbank/plan/costs.json")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     args = ap.parse_args(argv)
-    import os
-
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
-    table = _format(calibrate(args.reps))
-    print(table)
+    costs = _rounded(calibrate(args.reps))
+    print(_format(costs))
     if args.write:
-        path = Path(plan.__file__)
-        text = path.read_text()
-        new = re.sub(
-            r"(# BEGIN COSTS[^\n]*\n).*?(\n# END COSTS)",
-            lambda m: m.group(1) + table + m.group(2),
-            text,
-            flags=re.S,
-        )
-        path.write_text(new)
+        path = write_costs(costs)
         print(f"wrote {path}")
     return 0
 

@@ -1,4 +1,4 @@
-"""filter2d refuses bad input with a message naming the argument, the rule and the value."""
+"""functional: filter2d adapts numpy and torch input around the core, and refuses bad input by name, rule and value."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from filterbank import BorderError, DTypeError, ParameterError, ShapeError, filter2d, kernels
+from filterbank import BorderError, DTypeError, FilterBank, ParameterError, ShapeError, filter2d, kernels
+from filterbank.functional import as_kernel_tensor
+from tests.conftest import cv2_reference
 
 IMG = np.zeros((8, 9), np.float32)
 K = kernels.box(3)
@@ -61,3 +63,48 @@ def test_nothing_is_converted_silently() -> None:
     out = filter2d(img, k)
     assert out.dtype == np.uint8 and out.shape == img.shape
     assert out[2, 1] == 100 and out[2, 3] == 0
+
+
+def test_unknown_method_names_the_argument() -> None:
+    with pytest.raises(ValueError, match=r"method"):
+        filter2d(IMG, K, method="winograd")
+
+
+def test_kernel_on_another_device_is_refused() -> None:
+    with pytest.raises(DTypeError, match=r"`kernel` is on meta but `image` is on cpu"):
+        filter2d(torch.zeros(4, 4), torch.ones(3, 3, device="meta"))
+
+
+def test_kernel_like_inputs_agree() -> None:
+    """A nested list, a numpy array, a tensor and a FilterBank holding the same taps give the same output."""
+    img = np.random.default_rng(2).random((9, 11)).astype(np.float32)
+    k = kernels.sobel(1, 0, 3)
+    ref = cv2_reference(img, k, "reflect101")
+    bank = FilterBank.from_specs([{"family": "sobel", "dx": 1, "dy": 0}])
+    for kernel in (k.tolist(), k, torch.from_numpy(k), bank):
+        out = filter2d(img, kernel)
+        if out.ndim == 3:  # a FilterBank is a bank of one: (H, W, 1)
+            out = out[..., 0]
+        np.testing.assert_array_equal(out, ref)
+
+
+def test_torch_shapes_follow_the_channel_layout() -> None:
+    bank = np.stack([kernels.box(3), kernels.sobel(0, 1, 3)])  # N = 2
+    x = torch.rand(4, 3, 10, 12, dtype=torch.float64)  # (B, C, H, W)
+    y = filter2d(x, bank)
+    assert y.shape == (4, 6, 10, 12)
+    # channel c * N + n is input channel c filtered by kernel n
+    for c in range(3):
+        for n in range(2):
+            single = filter2d(x[:, c], bank[n])
+            assert torch.allclose(y[:, c * 2 + n], single, rtol=0, atol=1e-12)  # float64: plans may differ
+    assert filter2d(x, bank[0]).shape == x.shape  # one kernel: the input's shape
+    assert filter2d(x[0, 0], bank).shape == (2, 10, 12)  # (H, W) with a bank: (N, H, W)
+
+
+def test_as_kernel_tensor_keeps_the_graph_and_converts_from_float64() -> None:
+    k = torch.rand(3, 3, dtype=torch.float64, requires_grad=True)
+    t = as_kernel_tensor(k, dtype=torch.float32)
+    assert t.shape == (1, 3, 3) and t.dtype == torch.float32 and t.requires_grad
+    third = np.full((1, 3), 1.0 / 3.0)
+    assert as_kernel_tensor(third, dtype=torch.float32)[0, 0, 0].item() == np.float32(1.0 / 3.0)
