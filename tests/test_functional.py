@@ -71,8 +71,8 @@ def test_unknown_method_names_the_argument() -> None:
 
 
 def test_kernel_on_another_device_is_refused() -> None:
-    with pytest.raises(DTypeError, match=r"`kernel` is on meta but `image` is on cpu"):
-        filter2d(torch.zeros(4, 4), torch.ones(3, 3, device="meta"))
+    with pytest.raises(DTypeError, match=r"`kernel` is on cpu but `image` is on meta"):
+        filter2d(torch.zeros(4, 4, device="meta"), torch.ones(3, 3))
 
 
 def test_kernel_like_inputs_agree() -> None:

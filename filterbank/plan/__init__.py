@@ -60,25 +60,13 @@ choice) and :mod:`~filterbank.plan.execute` (:func:`correlate`, the one entry po
 
 from __future__ import annotations
 
-from .accuracy import _budget, allowed
-from .cache import _CACHE, _cache_get, _cache_put, _kernel_key, _owner, clear_cache
-from .chooser import METHODS, Plan, _direct_mac, choose, estimate
+from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, separable
+from .accuracy import allowed
+from .cache import clear_cache
+from .chooser import METHODS, Plan, choose, estimate
 from .costs import COSTS, load_costs, write_costs
-from .direct import _direct
-from .execute import _run, _tracing, conv_forward, correlate, correlate_valid
-from .factors import _factors, _Factors, _lowrank_factors, _residual_ok, _separable_factors
-from .fft import _FFT_CHUNK_BYTES, _fft, _irfft2, _rfft2, _spectra, fft_chunk, fft_size
-from .separable import (
-    _blk,
-    _col_pass,
-    _factored,
-    _factored_shifts,
-    _factored_shifts_block,
-    _row_pass,
-    _shift_taps,
-    _toeplitz,
-    _uses_shifts,
-)
+from .execute import conv_forward, correlate, correlate_valid
+from .fft import fft_chunk, fft_size
 
 __all__ = [
     "COSTS",
@@ -97,36 +85,18 @@ __all__ = [
     "write_costs",
 ]
 
-# Private names kept importable from ``filterbank.plan`` (tests, benchmarks/calibrate.py). They are
-# bindings of the submodules' objects: patch a submodule (e.g. ``filterbank.plan.fft._rfft2``), not these.
-_PRIVATE = (
-    _CACHE,
-    _FFT_CHUNK_BYTES,
-    _Factors,
-    _blk,
-    _budget,
-    _cache_get,
-    _cache_put,
-    _col_pass,
-    _direct,
-    _direct_mac,
-    _factored,
-    _factored_shifts,
-    _factored_shifts_block,
-    _factors,
-    _fft,
-    _irfft2,
-    _kernel_key,
-    _lowrank_factors,
-    _owner,
-    _residual_ok,
-    _rfft2,
-    _row_pass,
-    _run,
-    _separable_factors,
-    _shift_taps,
-    _spectra,
-    _toeplitz,
-    _tracing,
-    _uses_shifts,
-)
+
+_SUBMODULES = (accuracy, cache, chooser, costs, direct, execute, factors, fft, separable)
+
+
+def __getattr__(name: str) -> object:
+    """Private names of the former single-module planner (``plan._factors``, ``plan._CACHE``...).
+
+    They still import from ``filterbank.plan`` and are the submodules' own objects.
+    To patch one, patch its submodule (``filterbank.plan.fft._rfft2``): the code reads it there.
+    """
+    if name.startswith("_") and not name.startswith("__"):
+        for module in _SUBMODULES:
+            if name in vars(module):
+                return vars(module)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,7 +11,7 @@ import torch
 from .._errors import ParameterError, UnknownNameError
 from .accuracy import _budget, allowed
 from .costs import COSTS
-from .factors import _factors, _Factors
+from .factors import _Factors, _factors
 from .fft import fft_chunk, fft_size
 from .separable import _blk, _uses_shifts
 

@@ -1,4 +1,4 @@
-"""plan.cache: kernel keys by value on the CPU, by identity and version elsewhere, entries that die with their tensor."""
+"""plan.cache: keys by value on the CPU, by identity and version elsewhere; entries die with their tensor."""
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ from filterbank import filter2d, kernels, plan
 from filterbank.borders import BORDERS
 from tests.conftest import _IMAGES, cv2_reference, tolerance
 
-
 RNG = np.random.default_rng(5)
 METHODS = ["direct", "separable", "lowrank", "fft"]
 
