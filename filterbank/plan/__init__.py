@@ -56,6 +56,14 @@ methods allowed), :mod:`~filterbank.plan.costs` (the measured constants),
 (Toeplitz GEMM passes and shifted sums), :mod:`~filterbank.plan.fft`,
 :mod:`~filterbank.plan.direct`, :mod:`~filterbank.plan.chooser` (cost model and
 choice) and :mod:`~filterbank.plan.execute` (:func:`correlate`, the one entry point).
+
+Examples
+--------
+>>> import torch
+>>> correlate(torch.ones(2, 3, 8, 8), torch.ones(1, 4, 3, 3)).shape
+torch.Size([2, 12, 6, 6])
+>>> allowed(torch.float32, 9)  # float32 below OPENCV_DFT_TAPS taps: no FFT
+('direct', 'separable', 'lowrank')
 """
 
 from __future__ import annotations

@@ -15,7 +15,20 @@ _CACHE_MAX = 16
 
 
 def clear_cache() -> None:
-    """Forget every cached kernel spectrum and factorisation."""
+    """Forget every cached kernel spectrum and factorisation.
+
+    Entries are keyed by the kernel's values on the CPU (a new tensor with the same
+    values meets the same entry), by identity and version elsewhere.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _kernel_key(torch.ones(2, 3)) == _kernel_key(torch.ones(2, 3))
+    True
+    >>> clear_cache()
+    >>> len(_CACHE)
+    0
+    """
     _CACHE.clear()
 
 

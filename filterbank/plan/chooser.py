@@ -54,6 +54,13 @@ def estimate(
 
     ``P`` is the number of row-basis rows for ``separable`` / ``lowrank``; ``grad`` whether
     autograd is recording (short factors then run as GEMMs, not as shifted multiply-adds).
+    The constants are :data:`~filterbank.plan.costs.COSTS`.
+
+    Examples
+    --------
+    >>> small = estimate("direct", (1, 1, 10, 10), (1, 3, 3))
+    >>> 0 < small < estimate("direct", (8, 1, 258, 258), (4, 3, 3))
+    True
     """
     m, g, hp, wp = shape
     n, kh, kw = ksize
@@ -100,6 +107,17 @@ def choose(
     """Pick the method for padded input ``(M, G, Hp, Wp)`` and kernels ``(G, N, kh, kw)``.
 
     Returns the method, its factors (``separable`` / ``lowrank``) and the :class:`Plan`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from filterbank import kernels
+    >>> sobel = torch.from_numpy(kernels.sobel(1, 0, 3)).float()[None, None]
+    >>> method, factors, plan = choose((1, 1, 10, 10), sobel)
+    >>> method, sorted(plan.estimates)
+    ('direct', ['direct', 'lowrank', 'separable'])
+    >>> choose((1, 1, 10, 10), sobel, method="separable")[1].V.shape  # one row factor
+    torch.Size([1, 3])
     """
     if method not in METHODS:
         raise UnknownNameError("method", method, METHODS)

@@ -77,7 +77,17 @@ def _lowrank_factors(k: torch.Tensor, budget: float, full: bool) -> _Factors:
 
 
 def _factors(k: torch.Tensor, method: str, budget: float) -> _Factors | None:
-    """Factors for ``separable`` / ``lowrank``; cached by kernel values unless the kernel requires grad."""
+    """Factors for ``separable`` / ``lowrank``; cached by kernel values unless the kernel requires grad.
+
+    Examples
+    --------
+    >>> k = torch.outer(torch.tensor([1.0, 2.0, 1.0]), torch.tensor([-1.0, 0.0, 1.0]))[None, None]  # Sobel
+    >>> f = _factors(k, "separable", 1e-7)
+    >>> f.V.shape, f.C.shape  # one unit row factor, one column filter
+    (torch.Size([1, 3]), torch.Size([1, 1, 1, 3]))
+    >>> _factors(torch.eye(3)[None, None], "separable", 1e-7) is None  # rank 3: not separable
+    True
+    """
     needs_grad = k.requires_grad and torch.is_grad_enabled()
     if needs_grad:
         return _lowrank_factors(k, budget, full=True)

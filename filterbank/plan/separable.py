@@ -13,7 +13,13 @@ _BLK_MIN = 32
 
 
 def _blk(k: int) -> int:
-    """Block width of a 1-D pass for a filter of length ``k`` (measured best: 32-64 for k up to 49)."""
+    """Block width of a 1-D pass for a filter of length ``k`` (measured best: 32-64 for k up to 49).
+
+    Examples
+    --------
+    >>> _blk(3), _blk(49), _blk(200)
+    (32, 64, 128)
+    """
     return max(_BLK_MIN, min(128, 1 << (max(k, 1) - 1).bit_length()))
 
 
