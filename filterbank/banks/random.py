@@ -32,6 +32,7 @@ def random(n: int = 16, ksize: int | tuple[int, int] = 3, seed: int = 0, kind: s
 
     Examples
     --------
+    >>> import numpy as np
     >>> b = random(4, 3, seed=1, kind="orthogonal")
     >>> bool(np.allclose(b.kernels.reshape(4, -1) @ b.kernels.reshape(4, -1).T, np.eye(4)))
     True

@@ -19,7 +19,9 @@ def test_from_specs_with_bank_families_and_wrappers():
     assert b.names == ["banks.vgg_oriented_size49_sigma2_order1_angle0.5"]
     assert b.ksize == (51, 51)
     assert np.sqrt((b.kernels**2).sum()) == pytest.approx(1.0)
-    with pytest.raises(UnknownNameError, match=r"`kernel family` must be one of .*got 'banks.vgg_orientd'. Did you mean 'vgg_oriented'"):
+    with pytest.raises(
+        UnknownNameError, match=r"`kernel family` must be one of .*got 'banks.vgg_orientd'. Did you mean 'vgg_oriented'"
+    ):
         kernel_from_spec({"family": "banks.vgg_orientd", "size": 3})
     with pytest.raises(UnknownNameError):
         kernel_from_spec({"family": "custom"})
