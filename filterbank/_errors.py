@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "BankFileError",
     "BorderError",
     "DTypeError",
     "FilterbankError",
@@ -39,6 +40,10 @@ class ShapeError(FilterbankError, ValueError):
 
 class DTypeError(FilterbankError, TypeError):
     """An argument has a type or dtype that is not supported."""
+
+
+class BankFileError(ParameterError):
+    """A file that is not a valid saved FilterBank (wrong format, truncated, corrupted, tampered)."""
 
 
 class UnknownNameError(FilterbankError, ValueError):

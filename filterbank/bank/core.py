@@ -9,209 +9,45 @@ that the anchor ``k // 2`` stays on the same tap). Nothing is ever cropped silen
 each kernel's L1 norm that was dropped (:meth:`FilterBank.crop_loss`, and the
 ``"l1_lost"`` entry of the cropped kernels' specs).
 
-Specs
------
-Each kernel has a JSON-serialisable spec ``{"family": ..., **params}`` that
-regenerates it (up to that centre-padding): a catalog family of
-:mod:`filterbank.kernels`, a ``"banks.<name>"`` family of :mod:`filterbank.banks`,
-``{"family": "custom"}`` for user kernels (not regenerable), or one of two wrappers
-written by this module:
-
-* ``{"family": "normalized", "kind": kind, "ksize": [kh, kw], "spec": inner}``: the
-  inner kernel fitted to ``ksize`` and normalised (:meth:`FilterBank.normalize`);
-* ``{"family": "cropped", "ksize": [kh, kw], "l1_lost": f, "spec": inner}``: the inner
-  kernel centre-cropped to ``ksize`` (:meth:`FilterBank.resize` with ``crop=True``).
-
-Files
------
-:meth:`FilterBank.save` writes an ``.npz`` (a zip of ``.npy`` arrays, read back with
-``allow_pickle=False``: loading never executes code) with two entries, ``kernels``
-(float64, little-endian) and ``meta`` (UTF-8 JSON as uint8): the format tag
-``"filterbank.FilterBank"``, the format version, names, specs, shape and a SHA-256
-over the kernel bytes and the canonical JSON of names and specs.
+Specs and files
+---------------
+Each kernel has a JSON spec that regenerates it (:mod:`filterbank.bank.specs`);
+:meth:`FilterBank.save` and :meth:`FilterBank.load` write and read the pickle-free
+``.npz`` format of :mod:`filterbank.bank.fileformat`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
-import hashlib
-import json
 import numbers
 import os
-import tempfile
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image
 
-from . import kernels as _kernels
-from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
-from ._validate import finite_kernel, size_pair
+from .. import viz
+from .._errors import BankFileError, DTypeError, ParameterError, ShapeError
+from .._types import KernelLike
+from .._validate import finite_kernel, size_pair
+from ..functional import filter2d
+from . import fileformat
+from .specs import (
+    VERIFY_RTOL,
+    check_normalization,
+    check_specs,
+    fit,
+    kernel_from_spec,
+    l1_lost,
+    normalized,
+    spec_name,
+)
 
-if TYPE_CHECKING:  # pragma: no cover
-    from PIL import Image
-
-__all__ = ["FORMAT", "FORMAT_VERSION", "NORMALIZATIONS", "BankFileError", "FilterBank", "as_bank", "kernel_from_spec"]
-
-#: Format tag written into every saved bank.
-FORMAT = "filterbank.FilterBank"
-#: Version of the file layout; files with a higher version are refused.
-FORMAT_VERSION = 1
-#: Normalisations accepted by :meth:`FilterBank.normalize`.
-NORMALIZATIONS = ("sum", "l1", "l2", "zero_mean_l1")
-#: Tolerance of the spec check: ``max |regenerated - stored| <= VERIFY_RTOL * max(max |stored|, 1e-300)``.
-VERIFY_RTOL = 1e-9
-
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
-class BankFileError(ParameterError):
-    """A file that is not a valid saved FilterBank (wrong format, truncated, corrupted, tampered)."""
-
-
-def _format_value(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
-    if isinstance(v, (tuple, list)):
-        return "x".join(_format_value(x) for x in v)
-    return str(v)
-
-
-def spec_name(spec: Mapping[str, Any]) -> str:
-    """A readable name for a spec: ``{"family": "sobel", "dx": 1, "dy": 0}`` -> ``"sobel_dx1_dy0"``."""
-    if spec.get("family") in ("normalized", "cropped") and isinstance(spec.get("spec"), Mapping):
-        return spec_name(spec["spec"])
-    parts = [str(spec.get("family", "kernel"))]
-    parts += [f"{k}{_format_value(v)}" for k, v in spec.items() if k != "family"]
-    return "_".join(parts)
-
-
-def _fit(k: np.ndarray, shape: tuple[int, int], name: str, *, how: str = "centred in") -> np.ndarray:
-    """Centre-pad or centre-crop ``k`` to ``shape`` (even differences only; ``how`` words the error)."""
-    dh, dw = shape[0] - k.shape[0], shape[1] - k.shape[1]
-    if dh % 2 or dw % 2:
-        raise ShapeError(
-            f"kernel {name!r} of shape {k.shape} cannot be {how} {shape}: the size difference must be "
-            "even on each axis so that the anchor (k // 2) stays on the same tap"
-        )
-    ch, cw = max(-dh, 0) // 2, max(-dw, 0) // 2
-    ph, pw = max(dh, 0) // 2, max(dw, 0) // 2
-    out = k[ch : k.shape[0] - ch, cw : k.shape[1] - cw]
-    return np.pad(out, ((ph, ph), (pw, pw))) if ph or pw else out
-
-
-def _l1_lost(k: np.ndarray, shape: tuple[int, int]) -> float:
-    """Fraction of ``sum |k|`` outside the centred window ``shape`` (0 where it fits)."""
-    total = float(np.abs(k).sum())
-    if total == 0.0:
-        return 0.0
-    h = min(shape[0], k.shape[0])
-    w = min(shape[1], k.shape[1])
-    r0, c0 = (k.shape[0] - h) // 2, (k.shape[1] - w) // 2
-    kept = float(np.abs(k[r0 : r0 + h, c0 : c0 + w]).sum())
-    return max(0.0, (total - kept) / total)
-
-
-def _normalized(k: np.ndarray, kind: str, name: str) -> np.ndarray:
-    scale = float(np.abs(k).sum())
-    if kind == "sum":
-        s = float(k.sum())
-        if abs(s) <= 1e-12 * scale:
-            raise ParameterError(
-                f"`kind`='sum' needs every kernel to have a non-zero sum; kernel {name!r} sums to {s!r}"
-            )
-        return k / s
-    if kind == "zero_mean_l1":
-        k = k - k.mean()
-        l1 = float(np.abs(k).sum())
-        if l1 <= 1e-12 * scale:
-            raise ParameterError(
-                f"`kind`='zero_mean_l1' needs non-constant kernels; kernel {name!r} is constant (zero after "
-                "removing its mean)"
-            )
-        return k / l1
-    norm = scale if kind == "l1" else float(np.sqrt((k * k).sum()))
-    if norm == 0.0:
-        raise ParameterError(f"`kind`={kind!r} needs non-zero kernels; kernel {name!r} is all zeros")
-    return k / norm
-
-
-def _is_regenerable(spec: Mapping[str, Any]) -> bool:
-    family = spec.get("family")
-    if family in ("normalized", "cropped"):
-        inner = spec.get("spec")
-        return isinstance(inner, Mapping) and _is_regenerable(inner)
-    if not isinstance(family, str):
-        return False
-    if family.startswith("banks."):
-        from . import banks
-
-        return family in banks.kernel_families()
-    return family in _kernels.names()
-
-
-def kernel_from_spec(spec: Mapping[str, Any]) -> np.ndarray:
-    """Regenerate the kernel a spec describes (before centre-padding to a bank's size).
-
-    Parameters
-    ----------
-    spec : mapping
-        ``{"family": name, **params}``: a catalog family (:func:`filterbank.kernels.get`),
-        a ``"banks.<name>"`` family (:func:`filterbank.banks.kernel`), or a
-        ``"normalized"`` / ``"cropped"`` wrapper (see the module docstring).
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 kernel, correlation orientation.
-
-    Raises
-    ------
-    ParameterError
-        If the spec has no ``family``.
-    UnknownNameError
-        If the family is unknown (``"custom"`` kernels cannot be regenerated).
-
-    Examples
-    --------
-    >>> kernel_from_spec({"family": "box", "ksize": 2}).tolist()
-    [[0.25, 0.25], [0.25, 0.25]]
-    >>> kernel_from_spec({"family": "normalized", "kind": "l1", "ksize": [1, 3], "spec": {"family": "box", "ksize": 1}})
-    array([[0., 1., 0.]])
-    """
-    if not isinstance(spec, Mapping) or "family" not in spec:
-        raise ParameterError(f"each spec must have a 'family' key; got {spec!r}")
-    family = spec["family"]
-    params = {k: v for k, v in spec.items() if k != "family"}
-    if family in ("normalized", "cropped"):
-        inner = params.get("spec")
-        if not isinstance(inner, Mapping):
-            raise ParameterError(f"a {family!r} spec must hold the inner spec under 'spec'; got {spec!r}")
-        shape = size_pair("ksize", params.get("ksize"))
-        k = _fit(np.asarray(kernel_from_spec(inner), dtype=np.float64), shape, spec_name(inner))
-        if family == "normalized":
-            kind = params.get("kind")
-            if kind not in NORMALIZATIONS:
-                raise UnknownNameError("kind", kind, NORMALIZATIONS)
-            k = _normalized(k, kind, spec_name(inner))
-        return k
-    if isinstance(family, str) and family.startswith("banks."):
-        from . import banks
-
-        return banks.kernel(family, **params)
-    return _kernels.get(family, **params)
-
-
-def _digest(kernels: np.ndarray, names: Sequence[str], specs: Sequence[Mapping[str, Any]]) -> str:
-    h = hashlib.sha256()
-    h.update(np.ascontiguousarray(kernels, dtype="<f8").tobytes())
-    h.update(json.dumps({"names": list(names), "specs": list(specs)}, sort_keys=True, allow_nan=False).encode())
-    return h.hexdigest()
+__all__ = ["FilterBank", "as_bank"]
 
 
 class FilterBank:
@@ -240,7 +76,7 @@ class FilterBank:
 
     def __init__(
         self,
-        kernels: Any,
+        kernels: KernelLike,
         names: Sequence[str] | None = None,
         specs: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
@@ -312,7 +148,7 @@ class FilterBank:
         shape = (max(a.shape[0] for a in arrays), max(a.shape[1] for a in arrays))
         label = list(names) if names is not None else [f"k{i}" for i in range(len(arrays))]
         padded = [
-            _fit(a, shape, label[i] if i < len(label) else str(i), how="centre-padded to") for i, a in enumerate(arrays)
+            fit(a, shape, label[i] if i < len(label) else str(i), how="centre-padded to") for i, a in enumerate(arrays)
         ]
         return cls(np.stack(padded), names=names, specs=specs)
 
@@ -442,9 +278,8 @@ class FilterBank:
         >>> float(b.normalize("sum").kernels.sum())
         1.0
         """
-        if kind not in NORMALIZATIONS:
-            raise UnknownNameError("kind", kind, NORMALIZATIONS)
-        ks = np.stack([_normalized(k, kind, n) for k, n in zip(self._kernels, self._names, strict=True)])
+        kind = check_normalization(kind)
+        ks = np.stack([normalized(k, kind, n) for k, n in zip(self._kernels, self._names, strict=True)])
         ksize = list(self.ksize)
         specs = [{"family": "normalized", "kind": kind, "ksize": ksize, "spec": s} for s in self._specs]
         return FilterBank(ks, self._names, specs)
@@ -469,7 +304,7 @@ class FilterBank:
         [0.8889]
         """
         shape = size_pair("ksize", ksize)
-        return np.array([_l1_lost(k, shape) for k in self._kernels])
+        return np.array([l1_lost(k, shape) for k in self._kernels])
 
     def resize(self, ksize: int | tuple[int, int], *, crop: bool = False, max_loss: float = 1.0) -> FilterBank:
         """Centre-pad (and, only when asked, centre-crop) every kernel to ``ksize``.
@@ -525,7 +360,7 @@ class FilterBank:
                 f"`max_loss` is {limit:g}; cropping to {shape} drops {losses[worst]:.4g} of the L1 norm of kernel "
                 f"{self._names[worst]!r}"
             )
-        ks = np.stack([_fit(k, shape, n) for k, n in zip(self._kernels, self._names, strict=True)])
+        ks = np.stack([fit(k, shape, n) for k, n in zip(self._kernels, self._names, strict=True)])
         if not shrinks:
             return FilterBank(ks, self._names, self._specs)
         specs = [
@@ -556,20 +391,7 @@ class FilterBank:
         --------
         >>> FilterBank.from_specs([{"family": "sobel", "dx": 1, "dy": 0}]).verify()
         """
-        for i, (k, name, spec) in enumerate(zip(self._kernels, self._names, self._specs, strict=True)):
-            if not _is_regenerable(spec):
-                continue
-            try:
-                regen = _fit(np.asarray(kernel_from_spec(spec), dtype=np.float64), self.ksize, name)
-            except (ValueError, TypeError) as exc:
-                raise ParameterError(f"spec {i} ({name!r}) does not regenerate its kernel: {exc}") from None
-            scale = max(float(np.abs(k).max()), 1e-300)
-            diff = float(np.abs(regen - k).max())
-            if not diff <= rtol * scale:
-                raise ParameterError(
-                    f"spec {i} ({name!r}) does not match its kernel: max |regenerated - stored| = {diff:.3g}, "
-                    f"allowed {rtol:g} * {scale:.3g}; spec {spec!r}"
-                )
+        check_specs(self._kernels, self._names, self._specs, rtol=rtol)
 
     # -- files --------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -603,36 +425,7 @@ class FilterBank:
         >>> FilterBank.load(bank.save(p)).names
         ['sobel_dx1_dy0']
         """
-        target = Path(path)
-        try:
-            digest = _digest(self._kernels, self._names, self._specs)
-        except (TypeError, ValueError) as exc:
-            raise DTypeError(f"`specs` must be JSON-serialisable (finite numbers, str, lists, dicts): {exc}") from None
-        meta = {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "shape": list(self._kernels.shape),
-            "dtype": "<f8",
-            "names": self._names,
-            "specs": self._specs,
-            "sha256": digest,
-        }
-        blob = np.frombuffer(json.dumps(meta, allow_nan=False).encode("utf-8"), dtype=np.uint8)
-        folder = target.parent if str(target.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, kernels=np.ascontiguousarray(self._kernels, dtype="<f8"), meta=blob)
-                f.flush()
-                os.fsync(f.fileno())
-            mode = (target.stat().st_mode & 0o777) if target.exists() else 0o644
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return target
+        return fileformat.write(path, self._kernels, self._names, self._specs)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, verify: bool = True) -> FilterBank:
@@ -670,68 +463,16 @@ class FilterBank:
         >>> bool((FilterBank.load(b.save(p)).kernels == b.kernels).all())
         True
         """
-        p = Path(path)
-        with open(p, "rb") as f:
-            head = f.read(4)
-        if head != _ZIP_MAGIC:
-            raise BankFileError(
-                f"`path` must be a FilterBank file (npz, written by FilterBank.save); {str(p)!r} starts with "
-                f"{head!r}, not the zip signature {_ZIP_MAGIC!r}"
-            )
-        try:
-            with np.load(p, allow_pickle=False) as data:
-                keys = sorted(data.files)
-                if keys != ["kernels", "meta"]:
-                    raise BankFileError(
-                        f"`path` must hold exactly the entries 'kernels' and 'meta'; {str(p)!r} holds {keys}"
-                    )
-                kernels = data["kernels"]
-                blob = data["meta"]
-        except BankFileError:
-            raise
-        except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-            raise BankFileError(f"`path` {str(p)!r} is truncated or corrupted: {type(exc).__name__}: {exc}") from None
-        if blob.dtype != np.uint8 or blob.ndim != 1:
-            raise BankFileError(f"entry 'meta' must be 1-D uint8 (UTF-8 JSON); got {blob.dtype} {blob.shape}")
-        try:
-            meta = json.loads(blob.tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BankFileError(f"entry 'meta' of {str(p)!r} is not valid UTF-8 JSON: {exc}") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-            raise BankFileError(f"`path` must be a {FORMAT!r} file; {str(p)!r} has format {got!r}")
-        version = meta.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
-            raise BankFileError(
-                f"format version must be an int in [1, {FORMAT_VERSION}] (this filterbank reads up to "
-                f"{FORMAT_VERSION}); {str(p)!r} has {version!r}"
-            )
-        if kernels.dtype != np.dtype("<f8") or list(kernels.shape) != meta.get("shape") or kernels.ndim != 3:
-            raise BankFileError(
-                f"entry 'kernels' must be float64 of shape {meta.get('shape')}; "
-                f"got {kernels.dtype} {list(kernels.shape)}"
-            )
-        names, specs = meta.get("names"), meta.get("specs")
-        if not isinstance(names, list) or not isinstance(specs, list):
-            raise BankFileError(f"'names' and 'specs' in {str(p)!r} must be lists")
-        try:
-            digest = _digest(kernels, names, specs)
-        except (TypeError, ValueError) as exc:
-            raise BankFileError(f"metadata of {str(p)!r} is not valid: {exc}") from None
-        if digest != meta.get("sha256"):
-            raise BankFileError(
-                f"SHA-256 of {str(p)!r} does not match its content (tampered or corrupted file): stored "
-                f"{meta.get('sha256')!r}, computed {digest!r}"
-            )
+        kernels, names, specs = fileformat.read(path)
         try:
             bank = cls(kernels, names=names, specs=specs)
         except (ValueError, TypeError) as exc:
-            raise BankFileError(f"{str(p)!r} does not describe a valid bank: {exc}") from None
+            raise BankFileError(f"{str(path)!r} does not describe a valid bank: {exc}") from None
         if verify:
             try:
                 bank.verify()
             except (ValueError, TypeError) as exc:
-                raise BankFileError(f"{str(p)!r}: {exc}") from None
+                raise BankFileError(f"{str(path)!r}: {exc}") from None
         return bank
 
     # -- pictures -----------------------------------------------------------------------------
@@ -740,7 +481,7 @@ class FilterBank:
 
         Diverging map centred at zero (blue negative, white zero, red positive),
         scaled by each kernel's ``max |k|``; drawn with Pillow by
-        :func:`filterbank.viz.kernel_grid` (imported only when called). In a
+        :func:`filterbank.viz.kernel_grid`. In a
         notebook the returned image displays itself.
 
         Parameters
@@ -759,8 +500,6 @@ class FilterBank:
         >>> FilterBank.from_specs([{"family": "sobel", "dx": 1, "dy": 0}]).show().mode
         'RGB'
         """
-        from . import viz
-
         return viz.kernel_grid(self, cell=cell, cols=cols)
 
     def to_image(self, path: str | os.PathLike[str], *, cell: int = 64, cols: int | None = None) -> Path:
@@ -778,8 +517,6 @@ class FilterBank:
         >>> FilterBank.from_specs([{"family": "box", "ksize": 3}]).to_image(p).is_file()
         True
         """
-        from . import viz
-
         return viz.save(self.show(cell=cell, cols=cols), path)
 
     def response_image(
@@ -818,9 +555,6 @@ class FilterBank:
         >>> b.response_image(np.eye(16)).mode
         'RGB'
         """
-        from . import viz
-        from .functional import filter2d
-
         img = np.asarray(image)
         if img.ndim != 2:
             raise ShapeError(f"`image` must be a 2-D (H, W) grayscale image; got shape {img.shape}")
@@ -835,8 +569,14 @@ class FilterBank:
         return f"FilterBank(n={len(self)}, ksize={self.ksize}, names=[{shown}])"
 
 
-def as_bank(obj: Any) -> FilterBank:
-    """Return ``obj`` if it is a FilterBank, else wrap an array ``(N, kh, kw)`` / ``(kh, kw)``."""
+def as_bank(obj: KernelLike) -> FilterBank:
+    """Return ``obj`` if it is a FilterBank, else wrap an array ``(N, kh, kw)`` / ``(kh, kw)`` (or a tensor).
+
+    Examples
+    --------
+    >>> as_bank(np.ones((3, 3))).names
+    ['k0']
+    """
     if isinstance(obj, FilterBank):
         return obj
     if isinstance(obj, torch.Tensor):
