@@ -496,6 +496,11 @@ class Config:
     device: str
 
 
+def _names(text: str) -> list[str]:
+    """The non-empty entries of a comma-separated option."""
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
 def _config(args: argparse.Namespace) -> Config | str:
     """The settings, or the error message for a bad command line."""
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -503,11 +508,10 @@ def _config(args: argparse.Namespace) -> Config | str:
     out = Path(args.out) if args.out else (Path(tempfile.mkdtemp(prefix="study-")) if args.fast else ROOT / "docs")
     if args.fast and out.resolve() == (ROOT / "docs").resolve():
         return "--fast must not write to docs/; pass another --out"
-    wanted = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = sorted(set(wanted) - {"digits", "patches"})
-    if unknown or not wanted:
+    wanted = _names(args.tasks)
+    if not wanted or any(t not in ("digits", "patches") for t in wanted):
         return f"--tasks must list digits and/or patches; got {args.tasks!r}"
-    conds = [c.strip() for c in args.conditions.split(",") if c.strip()]
+    conds = _names(args.conditions)
     if not conds or any(c not in CONDITIONS for c in conds):
         return f"--conditions must list some of {','.join(CONDITIONS)}; got {args.conditions!r}"
     return Config(

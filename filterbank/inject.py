@@ -13,9 +13,9 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
+from ._shape import center_fit
 from .bank import FilterBank, as_bank
 from .layers import FilterConv2d, check_bake_mode, check_learn, check_mode, set_plain_weight
-from ._shape import center_fit
 from .parametric import KernelGenerator
 
 __all__ = [
@@ -125,7 +125,7 @@ def _fit_kernels(bank: FilterBank, ksize: tuple[int, int]) -> np.ndarray:
             f"`bank` kernels {bank.ksize} must fit the conv's kernel_size {ksize}: equal, or smaller by an even "
             "number on each axis (then centre-padded with zeros); crop the bank yourself to go smaller"
         )
-    return center_fit(bank.kernels, ksize)
+    return np.array(center_fit(bank.kernels, ksize))  # writable copy (from_numpy warns on read-only)
 
 
 def inject(

@@ -1,4 +1,4 @@
-"""Tensor arithmetic of the torch generators: each core takes parameters shaped ``(..., 1, 1)`` and returns ``(..., h, w)``.
+"""Tensor arithmetic of the torch generators: each core takes parameters ``(..., 1, 1)``, returns ``(..., h, w)``.
 
 The arithmetic follows the numpy generators of :mod:`filterbank.kernels`
 operation by operation, so that float64 results agree to rounding.

@@ -111,7 +111,6 @@ class _Group(NamedTuple):
     sources: dict[str, tuple[str, Any]]  # parameter -> (stored parameter, slice bounds or index buffer name)
 
 
-
 class KernelGenerator(nn.Module):
     """The kernels of a bank as a differentiable function of named parameters.
 

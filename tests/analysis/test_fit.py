@@ -7,25 +7,16 @@ never from the code under test.
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import cv2
 import numpy as np
 import pytest
 import torch
 
-from filterbank import DTypeError, FilterBank, ParameterError, ShapeError, kernels
+from filterbank import ParameterError, ShapeError
 from filterbank.analysis import (
     GaborFit,
-    bank_similarity,
-    comparison_figure,
-    default_dictionary,
-    drift,
     fit_gabor,
-    gabor_dictionary,
-    gaussian_jet_dictionary,
-    nearest_catalog,
 )
 
 

@@ -69,7 +69,7 @@ def test_tied_parameter_copies_its_source_in_the_module() -> None:
     assert gen.parameter_names == ("sigma",)  # sigma_y is tied, not stored
     with torch.no_grad():
         gen.log_sigma.fill_(float(np.log(0.8)))
-    np.testing.assert_allclose(gen()[0].numpy(), kernels.gaussian(5, 0.8, 0.8), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(gen()[0].detach().numpy(), kernels.gaussian(5, 0.8, 0.8), rtol=0, atol=1e-12)
 
 
 def test_registry_wording_for_unknown_names_and_keywords() -> None:

@@ -11,29 +11,15 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from filterbank import (
     DTypeError,
-    FilterBank,
-    FilterConv2d,
     ParameterError,
-    ShapeError,
-    UnknownNameError,
-    bake,
-    filter2d,
-    freeze,
-    inject,
     kernels,
-    param_groups,
     parametric,
-    unfreeze,
 )
-from filterbank.borders import pad, padding_for
-from filterbank.inject import PartialFreeze
 
 F64 = torch.float64
-
 
 
 def _close(got: torch.Tensor, ref: np.ndarray, atol: float = 1e-12) -> None:

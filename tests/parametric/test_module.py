@@ -36,7 +36,6 @@ from filterbank.inject import PartialFreeze
 F64 = torch.float64
 
 
-
 def gabor_specs(ksize=(7, 9), thetas=(0.0, 0.7, 1.9)) -> list[dict]:
     return [
         {"family": "gabor", "ksize": ksize, "sigma": 2.0 + 0.3 * i, "theta": t, "lambd": 5.0, "gamma": 0.7, "psi": 0.4}
