@@ -104,7 +104,7 @@ def _tied_hint(name: str, families: Sequence[str]) -> str:
 class _Group(NamedTuple):
     """Kernels generated together: one family, one size and static configuration."""
 
-    family: Family
+    family: str  # a TABLE key (the module pickles: it holds no callables)
     size: tuple[int, int]
     static: tuple[Any, ...]
     members: list[int]  # bank indices
@@ -211,7 +211,7 @@ class KernelGenerator(nn.Module):
                     buf = f"_index_{g}_{p}"
                     self.register_buffer(buf, torch.tensor(pos, dtype=torch.long), persistent=False)
                     sources[p] = (src, buf)
-            self._groups.append(_Group(fam, first.size, first.static, [m.index for m in members], sources))
+            self._groups.append(_Group(first.family, first.size, first.static, [m.index for m in members], sources))
         order = [i for group in self._groups for i in group.members]
         self._reorder = order != list(range(len(order)))
         if self._reorder:
@@ -337,7 +337,7 @@ class KernelGenerator(nn.Module):
         parts = []
         for group in self._groups:
             p = {n: self._take(src, dt) for n, src in group.sources.items()}
-            k = group.family.core(*group.size, group.static, p)
+            k = TABLE[group.family].core(*group.size, group.static, p)
             parts.append(center_fit(k, self.ksize))
         out = parts[0] if len(parts) == 1 else torch.cat(parts, 0)
         return out.index_select(0, self._inverse) if self._reorder else out
