@@ -2,7 +2,7 @@
 pickle, DistributedDataParallel (gloo, 2 CPU processes), autocast.
 
 References are eager torch outputs of the same module, or ``F.conv2d`` with the kernels cast by hand; the
-parametric kernels themselves are checked against the numpy catalog in test_parametric.py.
+parametric kernels themselves are checked against the numpy catalog in tests/parametric/test_generators.py.
 """
 
 from __future__ import annotations
