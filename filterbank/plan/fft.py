@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import scipy.fft
 import torch
 
 from .cache import _cache_get, _cache_put, _kernel_key
@@ -23,20 +24,7 @@ def fft_size(n: int) -> int:
     >>> fft_size(286)
     288
     """
-    try:
-        import scipy.fft
-
-        return int(scipy.fft.next_fast_len(int(n), real=True))
-    except ImportError:  # pragma: no cover - scipy is a dependency
-        m = int(n)
-        while True:
-            r = m
-            for p in (2, 3, 5):
-                while r % p == 0:
-                    r //= p
-            if r == 1:
-                return m
-            m += 1
+    return int(scipy.fft.next_fast_len(int(n), real=True))
 
 
 def fft_chunk(count: int, fh: int, fw: int, out_hw: tuple[int, int], elem: int = 4) -> int:

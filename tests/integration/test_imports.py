@@ -25,15 +25,9 @@ OPTIONAL_EXTRAS = {"kornia", "dask", "zarr", "onnx", "onnxruntime", "onnxscript"
 #: functional), known when the kernels/banks part landed. Allowed, not required: each entry should go
 #: when its module is reworked. (importer, imported)
 KNOWN_ELSEWHERE = {
-    ("filterbank.analysis", "PIL"),
-    ("filterbank.analysis", "filterbank.viz"),
-    ("filterbank.analysis", "scipy.optimize"),
-    ("filterbank.borders", "filterbank._errors"),
     ("filterbank.cli", "filterbank.viz"),
     ("filterbank.cli", "benchmarks.run"),
     ("filterbank.cli", "importlib.util"),
-    ("filterbank.functional", "filterbank._errors"),
-    ("filterbank.plan", "scipy.fft"),
 }
 
 
