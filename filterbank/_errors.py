@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "BorderError",
+    "CliError",
     "DTypeError",
     "FilterbankError",
     "ParameterError",
@@ -39,6 +40,10 @@ class ShapeError(FilterbankError, ValueError):
 
 class DTypeError(FilterbankError, TypeError):
     """An argument has a type or dtype that is not supported."""
+
+
+class CliError(FilterbankError, ValueError):
+    """A mistake on the ``filterbank`` command line; the command prints it as one line and exits 2."""
 
 
 class UnknownNameError(FilterbankError, ValueError):
