@@ -124,9 +124,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv : sequence of str, optional
         Options without the program name (see ``filterbank bench --help``); default ``sys.argv[1:]``.
 
+    Notes
+    -----
+    The torch and OpenCV thread counts are restored on return; ``--malloc tuned`` (the default)
+    changes glibc's allocator settings for the rest of the process (pass ``--malloc default`` when
+    calling it inside a larger program).
+
     Examples
     --------
-    >>> main(["-w", "W1", "--reps", "1", "--settle", "0", "--no-memory", "--quiet"])  # doctest: +ELLIPSIS
+    >>> main(["-w", "W1", "--reps", "1", "--settle", "0", "--no-memory", "--quiet", "--threads", "1"])
+    ... # doctest: +ELLIPSIS
     machine: ...
     W1 Sobel+Scharr x/y (4 x 3x3) on 16 x gray 224^2
     ...
@@ -138,11 +145,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("filterbank bench: error: CUDA asked for but not available", file=sys.stderr)
         return 2
     threads = args.threads or os.cpu_count() or 1
+    before = torch.get_num_threads(), cv2.getNumThreads()
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
-    if args.memory_probe:
-        return memory_probe(args.memory_probe, device)
-    results = _run(args, device, threads, _log(args.quiet))
+    try:
+        if args.memory_probe:
+            return memory_probe(args.memory_probe, device)
+        results = _run(args, device, threads, _log(args.quiet))
+    finally:  # the caller's thread counts come back (filterbank bench may run inside a larger program)
+        torch.set_num_threads(before[0])
+        cv2.setNumThreads(before[1])
     if args.json:
         print(f"\nwrote {write_json(results, args.json)}")
     return 0
