@@ -13,9 +13,22 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/filterbank-wheel.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+trap '[[ -n "${KEEP:-}" ]] || rm -rf "$WORK"' EXIT
 t0=$SECONDS
-step() { printf '[check-wheel %3ds] %s\n' "$((SECONDS - t0))" "$*"; }
+step() { printf '[check-wheel %3ds] %s\n' "$((SECONDS - t0))" "$*" >&2; }
+# run OUT CMD...: run CMD from the empty folder, its output in OUT (shown when it fails)
+run() {
+    local out="$1"
+    shift
+    step "${*#"$BIN/"}"
+    "$@" >"$out" 2>&1 || {
+        cat "$out" >&2
+        step "FAILED: $*"
+        exit 1
+    }
+}
+# expect FILE TEXT: FILE holds TEXT
+expect() { grep -qF -- "$2" "$1" || { cat "$1" >&2; step "FAILED: '$2' not in $1"; exit 1; }; }
 
 step "build the sdist, then the wheel from it (as pip does from PyPI; nothing is staged in the checkout)"
 "$PYTHON" -m build --sdist --no-isolation --outdir "$WORK/dist" "$ROOT" >"$WORK/build.log" 2>&1 || {
@@ -60,21 +73,27 @@ assert not on_path, f"the checkout is on sys.path: {on_path}"
 assert md.version("filterbank") == filterbank.__version__
 PY
 
-run() { step "$*"; "$@"; }
-run "$BIN/filterbank" list >list.txt
-grep -q "sobel(dx, dy" list.txt && grep -q "  lm(size=" list.txt
-run "$BIN/filterbank" show lm size=small -o x.png
-"$VPY" -c "from filterbank.images import sample; from PIL import Image; Image.fromarray(sample('camera')).save('camera.png')"
-run "$BIN/filterbank" apply camera.png --bank sobel -o out/
+run list.txt "$BIN/filterbank" list
+expect list.txt "sobel(dx, dy, ksize=3, normalize=False)"
+expect list.txt "  lm(size='large')"
+run show.txt "$BIN/filterbank" show lm size=small -o x.png
+test -s x.png
+run sample.txt "$VPY" -c "from filterbank.images import sample; from PIL import Image; Image.fromarray(sample('camera')).save('camera.png')"
+run apply.txt "$BIN/filterbank" apply camera.png --bank sobel -o out/
 test -s out/camera.npy && test -s out/camera_responses.png
-run "$BIN/filterbank" demo --out d --device cpu >demo.txt
-grep -q "ALL OK" demo.txt && test -s d/bank.png && test -s d/responses_camera.png
-run "$BIN/filterbank" verify >verify.txt
-grep -q "ALL OK" verify.txt
-run "$BIN/filterbank" bench -w W1 --reps 2 --settle 0.05 --quiet >bench.txt
-grep -q "W1 Sobel+Scharr" bench.txt && grep -q "cv2.filter2D loop" bench.txt
-run "$VPY" -m filterbank list >list2.txt
-cmp -s list.txt list2.txt
+run demo.txt "$BIN/filterbank" demo --out d
+expect demo.txt "ALL OK"
+test -s d/bank.png && test -s d/responses_camera.png
+run verify.txt "$BIN/filterbank" verify
+expect verify.txt "ALL OK"
+run bench.txt "$BIN/filterbank" bench -w W1 --reps 2
+expect bench.txt "W1 Sobel+Scharr x/y (4 x 3x3) on 16 x gray 224^2"
+expect bench.txt "target: no slower than the cv2.filter2D loop"
+if grep -q "peak memory of .* failed" bench.txt; then cat bench.txt >&2; step "FAILED: a memory probe"; exit 1; fi
+run list2.txt "$VPY" -m filterbank list
+cmp list.txt list2.txt
 cp "$ROOT/README.md" "$ROOT/scripts/readme_example.py" .
-run "$VPY" readme_example.py README.md
+run readme.txt "$VPY" readme_example.py README.md
+expect readme.txt "README example: ok"
 step "wheel check passed"
+echo "wheel check passed in $((SECONDS - t0)) s"

@@ -148,7 +148,10 @@ def run(args: argparse.Namespace) -> int:
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> Image.fromarray(sample("camera")[100:124, 100:124]).save(tmp / "patch.png")
     >>> ns = argparse.Namespace(images=str(tmp), out=str(tmp / "demo"), device="cpu")
-    >>> run(ns)  # doctest: +ELLIPSIS
+
+    The run takes a few seconds (tests/cli/test_demo.py runs one):
+
+    >>> run(ns)  # doctest: +SKIP
     filterbank ... demo: ...
     ...ALL OK...
     wrote ... pictures to .../demo (... s):
