@@ -36,10 +36,14 @@ def readme_table() -> dict[str, str]:
 
 
 def test_default_image_dir_is_the_packaged_samples() -> None:
-    assert default_image_dir() == IMAGES
-    assert default_image_dir().is_dir()
     # inside the package that is imported (in a wheel install: site-packages), not beside it
-    assert default_image_dir().parent.parent == Path(filterbank.__file__).resolve().parent
+    packaged = Path(filterbank.__file__).resolve().parent / "images" / "samples"
+    assert default_image_dir() == packaged
+    assert packaged.is_dir()
+    # the source tree's files (which these tests read) are the ones the package carries
+    assert sorted(p.name for p in packaged.glob("*.png")) == sorted(p.name for p in IMAGES.glob("*.png"))
+    for p in IMAGES.glob("*.png"):
+        assert (packaged / p.name).read_bytes() == p.read_bytes(), p.name
 
 
 def test_one_copy_of_the_images() -> None:
