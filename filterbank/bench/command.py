@@ -15,7 +15,7 @@ import torch
 
 from .report import table, write_json
 from .timing import measure_memory, memory_probe, run_workload, tune_malloc
-from .workloads import WORKLOADS, _kornia, build
+from .workloads import WORKLOADS, build, optional_kornia
 
 __all__ = ["build_parser", "main"]
 
@@ -76,7 +76,7 @@ def _cpu_name() -> str:
 
 
 def _header(args: argparse.Namespace, device: torch.device, threads: int, tuned: bool) -> str:
-    kn = _kornia()
+    kn = optional_kornia()
     gpu = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
     return (
         f"machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()}; threads {threads}; device {device}{gpu}"

@@ -29,7 +29,7 @@ from .._types import OPENCV_DFT_TAPS
 from ..functional import filter2d
 from ..images import sample, sample_names
 
-__all__ = ["WORKLOADS", "Contender", "Workload", "build", "gabor_bank", "images", "lm_bank"]
+__all__ = ["WORKLOADS", "Contender", "Workload", "build", "gabor_bank", "images", "lm_bank", "optional_kornia"]
 
 #: The workload keys, in the order ``filterbank bench`` runs them.
 WORKLOADS: tuple[str, ...] = ("W1", "W2", "W3", "W4", "W5")
@@ -173,8 +173,15 @@ def _scipy_loop(imgs_chw: np.ndarray, bank: np.ndarray, budget_calls: int) -> tu
     return fn, len(jobs) / len(sub), len(sub)
 
 
-def _kornia() -> Any:
-    """The kornia module, or None when the ``bench`` extra is not installed."""
+def optional_kornia() -> Any:
+    """The kornia module, or None when the ``bench`` extra is not installed.
+
+    Examples
+    --------
+    >>> kn = optional_kornia()
+    >>> kn is None or hasattr(kn, "filters")
+    True
+    """
     try:
         import kornia  # an optional peer: imported only to time it
     except ImportError:
@@ -227,7 +234,7 @@ _TARGETS: dict[str, list[tuple[str, str, float]]] = {
 
 # ------------------------------------------------------------------------------------------- contenders
 def _kornia_contenders(key: str, x: torch.Tensor, kt: torch.Tensor) -> list[Contender]:
-    kn = _kornia()
+    kn = optional_kornia()
     if kn is None:
         return []
     n, c = kt.shape[0], x.shape[1]
