@@ -14,6 +14,7 @@ from collections.abc import Iterable
 __all__ = [
     "BankFileError",
     "BorderError",
+    "CliError",
     "DTypeError",
     "FilterbankError",
     "ParameterError",
@@ -44,6 +45,10 @@ class DTypeError(FilterbankError, TypeError):
 
 class BankFileError(ParameterError):
     """A file that is not a valid saved FilterBank (wrong format, truncated, corrupted, tampered)."""
+
+
+class CliError(FilterbankError, ValueError):
+    """A mistake on the ``filterbank`` command line; the command prints it as one line and exits 2."""
 
 
 class UnknownNameError(FilterbankError, ValueError):

@@ -1,47 +1,115 @@
-"""Load the bundled test images (and any other 8-bit image) as NumPy arrays.
+"""Sample images shipped with filterbank, and a loader for any 8-bit image file.
 
-The repository's ``images/`` folder holds public-domain / CC0 photographs and synthetic
-patterns (see ``images/README.md``; regenerate them with ``scripts/make_images.py``).
-The folder lives next to the package in a source or editable checkout; it is not
-installed as package data.
+The package carries nine small public-domain / CC0 images as package data
+(``filterbank/images/samples/``: four photographs and five synthetic patterns;
+sources and licences in ``samples/README.md``, rebuilt by ``scripts/make_images.py``).
+They are installed with the wheel, so :func:`sample` and :func:`load_images` work
+from any folder, without a checkout.
 
 Images are returned as ``uint8`` arrays of shape ``(H, W)`` (grayscale) or
 ``(H, W, 3)`` in **RGB** order (not OpenCV's BGR).
 
 Examples
 --------
->>> from filterbank.images import load_images
->>> images = dict(load_images())
->>> images["camera"].shape, images["camera"].dtype
+>>> from filterbank.images import load_images, sample, sample_names
+>>> sample_names()[:3]
+['astronaut', 'camera', 'checkerboard']
+>>> sample("camera").shape, sample("camera").dtype
 ((256, 256), dtype('uint8'))
+>>> images = dict(load_images())
 >>> images["astronaut"].shape
 (256, 256, 3)
 """
 
 from __future__ import annotations
 
+import io
 import os
+from importlib import resources
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from filterbank._errors import ParameterError
+from filterbank._errors import ParameterError, UnknownNameError
 
-__all__ = ["IMAGE_SUFFIXES", "default_image_dir", "load_image", "load_images"]
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+__all__ = ["IMAGE_SUFFIXES", "default_image_dir", "load_image", "load_images", "sample", "sample_names"]
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
 """File suffixes (lower case) picked up by :func:`load_images` when ``pattern="*"``."""
 
+_SAMPLES = "samples"
+
+
+def _samples() -> Traversable:
+    """The packaged ``samples`` folder as an :mod:`importlib.resources` traversable."""
+    return resources.files(__name__).joinpath(_SAMPLES)
+
+
+def sample_names() -> list[str]:
+    """Names of the sample images shipped with the package, sorted.
+
+    Returns
+    -------
+    list of str
+        File stems of the packaged PNG files (``"camera"`` for ``camera.png``).
+
+    Examples
+    --------
+    >>> from filterbank.images import sample_names
+    >>> sample_names()
+    ['astronaut', 'camera', 'checkerboard', 'chelsea', 'coffee', 'grating', 'impulse', 'steps', 'zoneplate']
+    """
+    return sorted(entry.name[: -len(".png")] for entry in _samples().iterdir() if entry.name.endswith(".png"))
+
+
+def sample(name: str) -> np.ndarray:
+    """Read one packaged sample image through :mod:`importlib.resources`.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`sample_names`, e.g. ``"camera"`` (gray photograph), ``"astronaut"``
+        (RGB photograph) or ``"zoneplate"`` (synthetic pattern).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new, writeable ``uint8`` array, ``(H, W)`` or ``(H, W, 3)`` RGB, equal to
+        ``load_image(default_image_dir() / f"{name}.png")``.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``name`` is not a sample (the message lists them and suggests the closest).
+
+    Examples
+    --------
+    >>> from filterbank.images import sample
+    >>> sample("coffee").shape
+    (171, 256, 3)
+    """
+    known = sample_names()
+    if name not in known:
+        raise UnknownNameError("name", name, known)
+    data = _samples().joinpath(f"{name}.png").read_bytes()
+    return _decode(io.BytesIO(data), f"sample {name!r}")
+
 
 def default_image_dir() -> Path:
-    """Return the repository's ``images/`` folder.
+    """Return the folder of the packaged sample images.
 
     Returns
     -------
     pathlib.Path
-        ``<repository>/images``, resolved from this module's location. It exists in a
-        source or editable checkout; the folder is not installed with the package.
+        ``<site-packages or checkout>/filterbank/images/samples``: the PNG files of
+        :func:`sample_names` and their ``README.md`` (sources and licences). It is
+        installed with the package, so it exists in a wheel install as in a checkout
+        (a zip-imported package has no folder on disk: use :func:`sample` there).
 
     Examples
     --------
@@ -49,16 +117,16 @@ def default_image_dir() -> Path:
     >>> (default_image_dir() / "camera.png").is_file()
     True
     """
-    return Path(__file__).resolve().parent.parent / "images"
+    return Path(__file__).resolve().parent / _SAMPLES
 
 
-def _drop_opaque_alpha(img: Image.Image, path: Path) -> Image.Image:
+def _drop_opaque_alpha(img: Image.Image, label: str) -> Image.Image:
     """Return ``img`` (mode ``LA`` or ``RGBA``) without its alpha band if it is fully opaque."""
     alpha = np.asarray(img.getchannel("A"))
     if alpha.size and int(alpha.min()) < 255:
         n = int(np.count_nonzero(alpha < 255))
         raise ParameterError(
-            f"image {str(path)!r} has transparency ({n} of {alpha.size} pixels have alpha < 255); "
+            f"image {label} has transparency ({n} of {alpha.size} pixels have alpha < 255); "
             "filterbank needs opaque grayscale or RGB images, so flatten it first"
         )
     return img.convert("L" if img.mode == "LA" else "RGB")
@@ -109,14 +177,25 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
         raise FileNotFoundError(f"image file {str(path)!r} does not exist")
     if not path.is_file():
         raise ParameterError(f"`path` must be an image file; {str(path)!r} is not a regular file")
+    with open(path, "rb") as f:
+        return _decode(f, f"file {str(path)!r}")
+
+
+def _open(source: IO[bytes], label: str) -> Image.Image:
+    """Decode the first frame of an image, EXIF orientation applied."""
     try:
-        with Image.open(path) as opened:
+        with Image.open(source) as opened:
             opened.load()
             img = ImageOps.exif_transpose(opened)
             img.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ParameterError(f"cannot read image file {str(path)!r}: {exc}") from exc
+        raise ParameterError(f"cannot read image {label}: {exc}") from exc
+    return img
 
+
+def _decode(source: IO[bytes], label: str) -> np.ndarray:
+    """Decode an image (``label`` names it in errors) into ``uint8`` ``(H, W)`` or ``(H, W, 3)``."""
+    img = _open(source, label)
     mode = img.mode
     if mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")
@@ -127,10 +206,10 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
     elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
         img = img.convert("RGB")
     if img.mode in ("LA", "RGBA"):
-        img = _drop_opaque_alpha(img, path)
+        img = _drop_opaque_alpha(img, label)
     if img.mode not in ("L", "RGB"):
         raise ParameterError(
-            f"image {str(path)!r} has Pillow mode {mode!r}; only 8-bit grayscale or colour images are "
+            f"image {label} has Pillow mode {mode!r}; only 8-bit grayscale or colour images are "
             "supported (modes L, RGB, P, 1, LA, RGBA, PA, CMYK, YCbCr, LAB, HSV)"
         )
     return np.array(img, dtype=np.uint8, order="C")
