@@ -34,7 +34,7 @@ image with every kernel (what ``cv2.filter2D`` computes once the border is added
 
 ``auto`` picks the cheapest method allowed by the accuracy rules with a cost
 model whose constants (:data:`COSTS`, the package data file ``costs.json``) were
-measured on the machine named there by ``benchmarks/calibrate.py``, which
+measured on the machine named there by ``python -m filterbank.bench.calibrate``, which
 rewrites that file with :func:`write_costs`.
 
 Factorisations (SVD, in float64) are checked: the L1 norm of every kernel's

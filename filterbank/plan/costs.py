@@ -1,7 +1,7 @@
 """The planner's measured cost constants: a JSON data file shipped in the package.
 
 ``costs.json`` (next to this module) holds seconds per unit of work of each
-primitive, measured by ``benchmarks/calibrate.py`` on the machine it names:
+primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine it names:
 
 - ``call``: the fixed cost of one small torch op;
 - ``mem_elem``: seconds per float32 element copied into existing memory;

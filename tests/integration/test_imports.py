@@ -24,11 +24,7 @@ OPTIONAL_EXTRAS = {"kornia", "dask", "zarr", "onnx", "onnxruntime", "onnxscript"
 #: Function-level imports in modules owned by other parts of issue 9 (cli, analysis, plan, borders,
 #: functional), known when the kernels/banks part landed. Allowed, not required: each entry should go
 #: when its module is reworked. (importer, imported)
-KNOWN_ELSEWHERE = {
-    ("filterbank.cli", "filterbank.viz"),
-    ("filterbank.cli", "benchmarks.run"),
-    ("filterbank.cli", "importlib.util"),
-}
+KNOWN_ELSEWHERE: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:

@@ -14,8 +14,8 @@ unit of work of one primitive, with the other terms of the model subtracted:
 
 Usage::
 
-    python benchmarks/calibrate.py            # print the table
-    python benchmarks/calibrate.py --write    # also rewrite filterbank/plan/costs.json
+    python -m filterbank.bench.calibrate            # print the table
+    python -m filterbank.bench.calibrate --write    # also rewrite filterbank/plan/costs.json
 
 ``--write`` replaces the package's data file ``filterbank/plan/costs.json`` atomically
 (:func:`filterbank.plan.costs.write_costs`); no source file is rewritten.
@@ -124,14 +124,21 @@ def calibrate(reps: int = 7) -> dict[str, object]:
     costs["cmul_elem"] = statistics.median(cm)
     costs["machine"] = (
         f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, float32 "
-        f"(benchmarks/calibrate.py, {time.strftime('%Y-%m-%d')})"
+        f"(filterbank.bench.calibrate, {time.strftime('%Y-%m-%d')})"
     )
     plan.COSTS.update(costs)
     return costs
 
 
 def _rounded(costs: dict[str, object]) -> dict[str, object]:
-    """The table at 3 significant digits (what is printed and written)."""
+    """The table at 3 significant digits (what is printed and written).
+
+    Examples
+    --------
+    >>> table = _rounded({**plan.COSTS, "call": 5.4812e-06})
+    >>> table["call"], sorted(table) == sorted(plan.COSTS)
+    (5.48e-06, True)
+    """
 
     def num(v: object) -> float:
         return float(f"{float(v):.3g}")  # type: ignore[arg-type]
