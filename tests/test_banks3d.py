@@ -91,8 +91,10 @@ def test_nd_bank_selection_io_and_2d_only_methods(tmp_path):
     both = FilterBank.from_kernels([np.ones(3), np.ones(5)])
     assert both.ndim == 1 and both.ksize == (5,)
     np.testing.assert_array_equal(both.kernels[0], [0, 1, 1, 1, 0])
-    with pytest.raises(ShapeError, match=r"`show` needs a bank of 2-D kernels; this bank holds 3-D kernels"):
-        bank.show()
+    picture = bank.show(cell=45)  # each kernel as its three central slices, z | y | x
+    assert picture.mode == "RGB" and picture.size[0] > len(bank) * 3 * 45
+    with pytest.raises(ShapeError, match=r"`response_image` needs a bank of 2-D kernels; this bank holds 3-D"):
+        bank.response_image(np.eye(8))
     with pytest.raises(ShapeError, match=r"`resize` needs a bank of 2-D kernels"):
         bank.resize(11)
     with pytest.raises(ShapeError, match=r"`kernels\[1\]` must be 3-D like kernels\[0\]; got shape \(3, 3\)"):
