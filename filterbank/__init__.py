@@ -19,8 +19,7 @@ from ._errors import (
     UnknownNameError,
 )
 from .bank import FilterBank
-from .functional import filter2d
-from .functional_nd import filter1d, filter3d
+from .functional import filter1d, filter2d, filter3d
 from .inject import bake, freeze, inject, inject_model, param_groups, unfreeze
 from .layers import FilterConv2d
 

@@ -1,6 +1,8 @@
 """The one internal path of a filter: kernel layout -> OpenCV border -> plan and run -> cast.
 
 Both :func:`filterbank.filter2d` and :meth:`filterbank.FilterConv2d.forward`
+(and their 1-D and 3-D twins :func:`filterbank.filter1d` / :func:`filterbank.filter3d`,
+:class:`filterbank.FilterConv1d` / :class:`filterbank.FilterConv3d`)
 call :func:`filter_tensor`, so the function and the layer agree by construction:
 they pad with the same code, execute through the same planner entry point
 (:func:`filterbank.plan.correlate`) and cast the same way. What differs between
@@ -12,12 +14,16 @@ the layer passes its depthwise weight as one bank per channel (``G == C``).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import torch
 
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import ShapeError
 from ._types import OPENCV_DFT_TAPS
+from .plan import nd as _plan_nd
 
 __all__ = ["cast_output", "compute_dtype", "filter_tensor"]
 
@@ -63,7 +69,7 @@ def filter_tensor(
     x: torch.Tensor,
     kernels: torch.Tensor,
     *,
-    padding: tuple[int, int, int, int],
+    padding: tuple[int, int, int, int] | Sequence[tuple[int, int]],
     border: str,
     value: float = 0.0,
     method: str = "auto",
@@ -72,16 +78,23 @@ def filter_tensor(
 ) -> torch.Tensor:
     """Filter ``(B, C, H, W)`` with a bank, OpenCV border and anchor: pad, plan and run, cast.
 
+    Signals ``(B, C, L)`` and volumes ``(B, C, D, H, W)`` take the same path with
+    the N-D padding (:func:`filterbank.borders.pad_nd`) and the N-D planner
+    (:func:`filterbank.plan.nd.correlate_nd`).
+
     Parameters
     ----------
     x : torch.Tensor
-        ``(B, C, H, W)``, already in the computing dtype (that of ``kernels``).
+        ``(B, C, H, W)`` (or ``(B, C, L)``, ``(B, C, D, H, W)``), already in the
+        computing dtype (that of ``kernels``).
     kernels : torch.Tensor
-        ``(G, N, kh, kw)`` with ``G == 1`` (every channel by the same ``N``
-        kernels) or ``G == C`` (channel ``c`` by its own ``kernels[c]``).
-    padding : (int, int, int, int)
-        ``(top, bottom, left, right)`` from :func:`filterbank.borders.padding_for`
-        (OpenCV's anchor, or the caller's).
+        ``(G, N, kh, kw)`` (as many spatial axes as ``x``) with ``G == 1`` (every
+        channel by the same ``N`` kernels) or ``G == C`` (channel ``c`` by its own
+        ``kernels[c]``).
+    padding : (int, int, int, int) or sequence of (int, int)
+        2-D: ``(top, bottom, left, right)`` from :func:`filterbank.borders.padding_for`
+        (OpenCV's anchor, or the caller's); 1-D and 3-D: ``(before, after)`` per
+        axis from :func:`filterbank.borders.padding_nd`.
     border : str
         A normalised border name (:func:`filterbank.borders.normalize_border`).
     value : float
@@ -109,12 +122,18 @@ def filter_tensor(
     >>> filter_tensor(x, k, padding=(0, 0, 1, 1), border="reflect101")[0, 0, 0]
     tensor([0., 2., 2., 2., 0.])
     """
+    if x.dim() in (3, 5) and kernels.dim() == x.dim():
+        xp = _borders.pad_nd(x, padding, border, value)  # type: ignore[arg-type]
+        taps = math.prod(kernels.shape[2:])
+        exact = out_dtype is not None and not out_dtype.is_floating_point and taps < OPENCV_DFT_TAPS
+        y = _plan_nd.correlate_nd(xp, kernels, method=method, exact=exact, bias=bias)
+        return cast_output(y, out_dtype)
     if x.dim() != 4 or kernels.dim() != 4 or kernels.shape[0] not in (1, x.shape[1]):
         raise ShapeError(
             "`kernels` must be (G, N, kh, kw) with G == 1 or G == C of `x` (B, C, H, W); "
             f"got kernels {tuple(kernels.shape)}, x {tuple(x.shape)}"
         )
-    xp = _borders.pad(x, padding, border, value)
+    xp = _borders.pad(x, padding, border, value)  # type: ignore[arg-type]
     kh, kw = kernels.shape[-2:]
     # Integer outputs below OpenCV's DFT threshold are bit-exact with OpenCV only through the direct sum.
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS

@@ -54,6 +54,7 @@ methods allowed), :mod:`~filterbank.plan.costs` (the measured constants),
 :mod:`~filterbank.plan.cache` (factorisations and spectra, LRU),
 :mod:`~filterbank.plan.factors` (SVD), :mod:`~filterbank.plan.separable`
 (Toeplitz GEMM passes and shifted sums), :mod:`~filterbank.plan.fft`,
+:mod:`~filterbank.plan.nd` (the same methods and rules for 1-D and 3-D kernels),
 :mod:`~filterbank.plan.direct`, :mod:`~filterbank.plan.chooser` (cost model and
 choice) and :mod:`~filterbank.plan.execute` (:func:`correlate`, the one entry point).
 
@@ -68,7 +69,7 @@ torch.Size([2, 12, 6, 6])
 
 from __future__ import annotations
 
-from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, separable
+from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, nd, separable
 from .accuracy import allowed
 from .cache import clear_cache
 from .chooser import METHODS, Plan, choose, estimate
@@ -90,6 +91,7 @@ __all__ = [
     "fft_chunk",
     "fft_size",
     "load_costs",
+    "nd",
     "write_costs",
 ]
 

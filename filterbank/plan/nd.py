@@ -1,41 +1,53 @@
-"""How a bank of 1-D or 3-D (any-D) kernels is executed on padded input: the N-D planner.
+"""How a bank of 1-D or 3-D kernels is executed on padded input: the N-D planner.
 
-The N-D twin of :mod:`filterbank.plan`, with the same accuracy rules and the same
-kind of cost model. Three methods compute the 'valid' correlation of every padded
-signal or volume with every kernel (what ``scipy.ndimage.correlate`` computes once
-the border is added):
+The N-D twin of the 2-D planner (:mod:`filterbank.plan`), with the same accuracy
+rules and the same kind of cost model. Three methods compute the 'valid'
+correlation of every padded signal or volume with every kernel (what
+``scipy.ndimage.correlate`` computes once the border is added):
 
 ``direct``
     One ``F.conv1d`` / ``F.conv2d`` / ``F.conv3d`` in which every input is a batch
     item and every kernel an output channel. The only method used for integer
-    outputs below 130 taps and for half precision.
+    outputs below ``OPENCV_DFT_TAPS`` taps and for half precision.
 ``separable``
     Every kernel is rank 1 (an outer product of 1-D factors: Gaussians and their
-    derivatives, Sobel, Prewitt, box). The factors are applied one axis at a time,
-    last axis first; factors shared by several kernels (a Gaussian jet) are applied
-    once (a tree of passes). Each 1-D pass is a GEMM against a banded Toeplitz
-    block (``blk + k - 1`` by ``blk``), exact (the extra entries are zeros) and at
-    BLAS speed: a 15^3 Gaussian costs 3 passes of 15 taps (45 per voxel) instead of
-    3375 taps.
+    derivatives, Sobel, Prewitt, box). The factors are applied one axis at a time
+    (a tree of passes: axes 0 .. d-2, then the last axis); a factor shared by
+    several kernels (a Gaussian jet) is applied once. Each 1-D pass is a GEMM
+    against a banded Toeplitz block (``blk + k - 1`` by ``blk``), exact (the extra
+    entries are zeros) and at BLAS speed; factors of at most 8 taps run as shifted
+    multiply-adds. A 15^3 Gaussian costs 3 passes of 15 taps (45 per voxel)
+    instead of 3375 taps.
 ``fft``
-    ``rfftn`` of each padded input once, times the cached conjugate spectra of the
-    kernels, ``irfftn`` and a crop, in chunks of output maps
-    (:func:`filterbank.plan.fft_chunk`). FFT sizes are ``scipy.fft.next_fast_len``.
+    ``rfftn`` / ``fftn`` of each padded input once, times the cached conjugate
+    spectra of the kernels, an inverse transform and a crop, in chunks of output
+    maps. Without autograd a bank takes one complex inverse transform per *pair*
+    of output maps (both are real: one is the real part, the other the imaginary
+    part), about half the inverse-transform time. FFT sizes are
+    ``scipy.fft.next_fast_len``.
 
-Accuracy rules, shared with the 2-D planner (:func:`filterbank.plan.allowed`,
-``filterbank.plan._budget``): a factorisation is accepted only when the L1 norm of
-every kernel's residual is below ``budget * sum|k|`` (1e-7 in float32 below 130
-taps, 1e-6 from 130 taps, 1e-14 in float64); in float32 the FFT (error ~2e-7 of
-``sum|k| * max|x|``) is not used by ``auto`` below 130 taps; integer outputs below
-130 taps use ``direct`` only. The SciPy reference computes in float64, so these
-bounds are the same fractions of ``sum|k| * max|x|`` as in 2-D. A kernel that
-requires grad keeps a complete basis in ``separable`` (the higher-order SVD
-bases of every axis but the first, all of their rows), so values and gradients
-stay exact; ``auto`` then weighs only ``direct`` and ``fft``.
+Accuracy rules, those of the 2-D planner (:func:`filterbank.plan.allowed`,
+:mod:`filterbank.plan.accuracy`): a factorisation is accepted only when the L1
+norm of every kernel's residual is below ``budget * sum|k|`` (1e-7 in float32
+below ``OPENCV_DFT_TAPS`` taps, 1e-6 from there, 1e-14 in float64); in float32 the
+FFT (error ~2e-7 of ``sum|k| * max|x|``) is not used by ``auto`` below
+``OPENCV_DFT_TAPS`` taps; integer outputs below that size use ``direct`` only. So
+a 2-D kernel run as a one-slice 3-D kernel gets the same methods. The SciPy
+reference computes in float64: the bounds are fractions of ``sum|k| * max|x|``
+against it. A kernel that requires grad keeps a complete basis in ``separable``
+(all rows of each axis's SVD basis), so values and gradients stay exact; ``auto``
+then weighs only ``direct`` and ``fft``.
 
-``auto`` picks the cheapest allowed method with :func:`estimate`, whose constants
-are those of :data:`filterbank.plan.COSTS` plus the N-D convolution and FFT rates
-in :data:`COSTS_ND` (measured on the machine named there).
+``auto`` picks the cheapest allowed method with :func:`estimate_nd`, whose
+constants are those of :data:`filterbank.plan.COSTS` plus the N-D convolution
+and FFT rates of :data:`COSTS_ND`. :func:`correlate_nd` is the entry point
+(:func:`filterbank._core.filter_tensor` calls it for 1-D and 3-D input).
+
+Examples
+--------
+>>> import torch
+>>> correlate_nd(torch.ones(2, 3, 9, 8, 7), torch.ones(1, 4, 3, 3, 3)).shape
+torch.Size([2, 12, 7, 6, 5])
 """
 
 from __future__ import annotations
@@ -47,8 +59,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from . import plan as _plan
-from ._errors import ParameterError, ShapeError, UnknownNameError
+from .._errors import ParameterError, ShapeError, UnknownNameError
+from .accuracy import _budget, allowed
+from .cache import _cache_get, _cache_put, _kernel_key
+from .chooser import _F64_FACTOR, _FFT_MARGIN
+from .chooser import _direct_mac as _direct_mac_2d
+from .costs import COSTS
+from .execute import _tracing
+from .fft import _FFT_CHUNK_BYTES, fft_chunk, fft_size
+from .separable import _blk, _shift_taps, _toeplitz, _uses_shifts
 
 __all__ = [
     "COSTS_ND",
@@ -56,6 +75,7 @@ __all__ = [
     "PlanND",
     "choose_nd",
     "conv_forward_nd",
+    "correlate_nd",
     "correlate_valid_nd",
     "estimate_nd",
 ]
@@ -63,13 +83,13 @@ __all__ = [
 #: Execution methods of the N-D planner (``auto`` chooses among the others).
 METHODS_ND: tuple[str, ...] = ("auto", "direct", "separable", "fft")
 
-# Seconds per unit of work, in the units of filterbank.plan.COSTS: measured by benchmarks/calibrate_nd.py (one
-# thread, best of 5, two runs averaged, on a shared machine) and scaled by the ratio of the 2-D table's gemm_flop
+# Seconds per unit of work, in the units of filterbank.plan.COSTS: measured by `python -m filterbank.bench.calibrate_nd`
+# (one thread, best of 5, two runs averaged, on a shared machine) and scaled by the ratio of the 2-D table's gemm_flop
 # to a GEMM measured in the same run, so that N-D and 2-D rates are comparable. direct_mac: seconds per
 # multiply-add of F.conv1d / F.conv3d (one input channel), per kernel taps; fft_elem_log: seconds per
 # n*log2(n) element of an inverse real (or, for pairs of maps, complex) N-D FFT.
 COSTS_ND: dict[str, object] = {
-    "machine": "AMD EPYC, torch 2.13.0+cpu, float32 (benchmarks/calibrate_nd.py, 2026-11-30, scaled to plan.COSTS)",
+    "machine": "AMD EPYC, torch 2.13.0+cpu, float32 (filterbank.bench.calibrate_nd, 2026-11-30, scaled to plan.COSTS)",
     "direct_mac": {
         1: {3: 3.2e-09, 15: 5.8e-10, 63: 1.8e-10, 255: 1.2e-10},
         2: None,  # 2-D: the table of filterbank.plan.COSTS
@@ -77,9 +97,6 @@ COSTS_ND: dict[str, object] = {
     },
     "fft_elem_log": {1: 9.2e-11, 2: None, 3: 6.1e-10},
 }
-
-#: How much cheaper the FFT must be estimated before ``auto`` prefers it (as in 2-D).
-_FFT_MARGIN = 1.15
 
 
 def _spatial(k: torch.Tensor) -> int:
@@ -232,15 +249,15 @@ def _tree_for(k: torch.Tensor, method: str, budget: float) -> _Tree | None:
     """The pass tree of one group's kernels ``(N, *ks)``; cached by kernel values unless they require grad."""
     if k.requires_grad and torch.is_grad_enabled():
         return _complete_tree(k.detach().to("cpu", torch.float64))
-    key = _plan._kernel_key(k)
+    key = _kernel_key(k)
     ck = ("nd-" + method, budget, key) if key is not None else None
     if ck is not None:
-        hit = _plan._cache_get(ck)
+        hit = _cache_get(ck)
         if hit is not None:
             return hit if isinstance(hit, _Tree) else None
     tree = _separable_tree(k.detach().to("cpu", torch.float64), budget)
     if ck is not None:
-        _plan._cache_put(ck, tree if tree is not None else False, k)
+        _cache_put(ck, tree if tree is not None else False, k)
     return tree
 
 
@@ -255,7 +272,7 @@ def _pass_shifts(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Ten
     shape[axis] = lo
     out = torch.empty(c, *shape, dtype=x.dtype, device=x.device)
     for i in range(c):
-        taps = _plan._shift_taps(filters[i].to(torch.float64))
+        taps = _shift_taps(filters[i].to(torch.float64))
         if not taps:
             out[i].zero_()
             continue
@@ -275,15 +292,15 @@ def _pass(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Tensor:
     """
     c, k = filters.shape
     grad = torch.is_grad_enabled() and (x.requires_grad or filters.requires_grad)
-    if not grad and _plan._uses_shifts(k, k, False):
+    if not grad and _uses_shifts(k, k, False):
         return _pass_shifts(x, filters, axis)
     shape = list(x.shape)
     lp = shape[axis]
     lo = lp - k + 1
     outer = math.prod(shape[:axis])
     inner = math.prod(shape[axis + 1 :])
-    blk = min(_plan._blk(k), lo)
-    T = _plan._toeplitz(filters, blk)  # (c, blk + k - 1, blk): T[j + t, j] = f[t]
+    blk = min(_blk(k), lo)
+    T = _toeplitz(filters, blk)  # (c, blk + k - 1, blk): T[j + t, j] = f[t]
     out_shape = [c, *shape]
     out_shape[axis + 1] = lo
     if not grad:
@@ -381,17 +398,17 @@ def _separable(x: torch.Tensor, k: torch.Tensor, trees: list[_Tree]) -> torch.Te
 
 def _spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
     """Conjugate spectra ``(G, N, *fs[:-1], fs[-1] // 2 + 1)``, cached per values, size, dtype and device."""
-    key = _plan._kernel_key(k)
+    key = _kernel_key(k)
     ck = ("fftn", fs, key) if key is not None else None
     if ck is not None:
-        hit = _plan._cache_get(ck)
+        hit = _cache_get(ck)
         if hit is not None:
             return hit  # type: ignore[return-value]
     dims = tuple(range(-len(fs), 0))
     spec = torch.fft.rfftn(k, s=fs, dim=dims).conj()
     if ck is not None:
         spec = spec.resolve_conj()
-        _plan._cache_put(ck, spec, k)
+        _cache_put(ck, spec, k)
     return spec
 
 
@@ -401,10 +418,10 @@ def _paired_spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
     The inverse transform of ``X * S_j`` is then ``y[2j] + i y[2j + 1]``: both outputs are real, so one
     complex inverse FFT gives two output maps (a missing partner is zero).
     """
-    key = _plan._kernel_key(k)
+    key = _kernel_key(k)
     ck = ("fftn-pairs", fs, key) if key is not None else None
     if ck is not None:
-        hit = _plan._cache_get(ck)
+        hit = _cache_get(ck)
         if hit is not None:
             return hit  # type: ignore[return-value]
     n = k.shape[1]
@@ -414,7 +431,7 @@ def _paired_spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
     spec = torch.fft.fftn(k, s=fs, dim=dims).conj()
     paired = (spec[:, 0::2] + 1j * spec[:, 1::2]).contiguous()
     if ck is not None:
-        _plan._cache_put(ck, paired, k)
+        _cache_put(ck, paired, k)
     return paired
 
 
@@ -430,7 +447,7 @@ def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     d = _spatial(k)
     sp, ks = x.shape[2:], k.shape[2:]
     out_s = tuple(a - b + 1 for a, b in zip(sp, ks, strict=True))
-    fs = tuple(_plan.fft_size(v) for v in sp)
+    fs = tuple(fft_size(v) for v in sp)
     dims = tuple(range(-d, 0))
     crop = (Ellipsis, *(slice(0, v) for v in out_s))
     grad = torch.is_grad_enabled() and (x.requires_grad or k.requires_grad)
@@ -439,7 +456,7 @@ def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     spec = _spectra(k, fs)
     X = torch.fft.rfftn(x, s=fs, dim=dims)
     lead = math.prod(fs[:-1])
-    chunk = _plan.fft_chunk(m * g * n, lead, fs[-1], (math.prod(out_s[:-1]), out_s[-1]), x.element_size())
+    chunk = fft_chunk(m * g * n, lead, fs[-1], (math.prod(out_s[:-1]), out_s[-1]), x.element_size())
     if grad:
         rows = []
         for i in range(m):
@@ -467,7 +484,7 @@ def _fft_pairs(x: torch.Tensor, k: torch.Tensor, fs: tuple[int, ...], out_s: tup
     X = torch.fft.fftn(x, s=fs, dim=dims)  # (M, G, *fs)
     out = torch.empty(m, g, n, *out_s, dtype=x.dtype, device=x.device)
     per_map = 2 * spec.element_size() * math.prod(fs)  # the product and its inverse transform
-    maps = max(1, _plan._FFT_CHUNK_BYTES // per_map)
+    maps = max(1, _FFT_CHUNK_BYTES // per_map)
     if maps >= pairs * g:  # whole banks per chunk: chunk over images
         per = max(1, maps // (pairs * g))
         for s in range(0, m, per):
@@ -516,7 +533,7 @@ class PlanND:
 def _direct_mac(d: int, taps: int) -> float:
     table = COSTS_ND["direct_mac"][d]  # type: ignore[index]
     if table is None:
-        return _plan._direct_mac(taps)
+        return _direct_mac_2d(taps)
     pts = sorted(table.items())
     if taps <= pts[0][0]:
         return pts[0][1]
@@ -529,7 +546,7 @@ def _direct_mac(d: int, taps: int) -> float:
 
 def _tree_cost(shape: tuple[int, ...], ksize: tuple[int, ...], tree: _Tree, grad: bool) -> float:
     """Seconds of the separable passes: per pass, Toeplitz GEMM flops plus one copy of its output."""
-    c = _plan.COSTS
+    c = COSTS
     call, mem, flop = float(c["call"]), float(c["mem_elem"]), float(c["gemm_flop"])  # type: ignore[arg-type]
     m, g = shape[:2]
     dims = list(shape[2:])
@@ -539,10 +556,10 @@ def _tree_cost(shape: tuple[int, ...], ksize: tuple[int, ...], tree: _Tree, grad
         k = ksize[axis]
         dims[axis] = dims[axis] - k + 1
         outs = m * g * count * math.prod(dims)
-        if _plan._uses_shifts(k, k, grad):
+        if _uses_shifts(k, k, grad):
             total += k * (call * count + float(c["axpy_elem"]) * outs)  # type: ignore[arg-type]
             continue
-        blk = min(_plan._blk(k), dims[axis])
+        blk = min(_blk(k), dims[axis])
         total += flop * 2 * outs * (blk + k - 1) + mem * outs + call * math.ceil(dims[axis] / blk) * count
     return total
 
@@ -573,9 +590,9 @@ def estimate_nd(
     d = len(ks)
     out_s = [a - b + 1 for a, b in zip(sp, ks, strict=True)]
     outs = m * g * n * math.prod(out_s)
-    c = _plan.COSTS
+    c = COSTS
     call, mem = float(c["call"]), float(c["mem_elem"])  # type: ignore[arg-type]
-    f64 = 1.0 if dtype != torch.float64 else _plan._F64_FACTOR
+    f64 = 1.0 if dtype != torch.float64 else _F64_FACTOR
     if method == "direct":
         taps = math.prod(ks)
         return call + _direct_mac(d, taps) * outs * taps
@@ -584,7 +601,7 @@ def estimate_nd(
             raise ParameterError("`tree` is required to estimate 'separable'")
         return f64 * _tree_cost(tuple(shape), tuple(ks), tree, grad)
     if method == "fft":
-        fs = [_plan.fft_size(v) for v in sp]
+        fs = [fft_size(v) for v in sp]
         area = math.prod(fs)
         rate = COSTS_ND["fft_elem_log"][d] or float(c["fft_elem_log"])  # type: ignore[index]
         imgs = m * g
@@ -600,8 +617,7 @@ def estimate_nd(
 
 def _candidates(dtype: torch.dtype, taps: int, d: int, exact: bool, grad: bool) -> tuple[str, ...]:
     """The 2-D planner's accuracy rules (:func:`filterbank.plan.allowed`) restricted to the N-D methods."""
-    allowed = _plan.allowed(dtype, taps, exact=exact, requires_grad=grad)
-    return tuple(m for m in allowed if m in METHODS_ND)
+    return tuple(m for m in allowed(dtype, taps, exact=exact, requires_grad=grad) if m in METHODS_ND)
 
 
 def _check_forced(method: str, dtype: torch.dtype) -> None:
@@ -631,7 +647,7 @@ def choose_nd(
     taps = math.prod(ks)
     grad = kernels.requires_grad and torch.is_grad_enabled()
     dtype = kernels.dtype
-    budget = _plan._budget(dtype, taps)
+    budget = _budget(dtype, taps)
     shape = tuple(int(v) for v in x_shape)
     if method != "auto":
         _check_forced(method, dtype)
@@ -673,6 +689,70 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     return _separable(x, k, trees)
 
 
+def correlate_nd(
+    xp: torch.Tensor,
+    kernels: torch.Tensor,
+    *,
+    method: str = "auto",
+    exact: bool = False,
+    bias: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Correlate a padded batch of signals or volumes with a bank, 'valid' region only: the N-D entry point.
+
+    Parameters
+    ----------
+    xp : torch.Tensor
+        Padded input ``(B, C, *Sp)`` with 1, 2 or 3 spatial axes.
+    kernels : torch.Tensor
+        ``(G, N, *ks)``, as many spatial axes, same dtype and device as ``xp``,
+        with ``G == C`` (channel ``c`` by its own kernels, the weight of
+        :class:`filterbank.FilterConv3d`) or ``G == 1`` (one bank for every
+        channel, :func:`filterbank.filter3d`). Gradients reach the kernels
+        through every method.
+    method : str
+        One of :data:`METHODS_ND`; ``"auto"`` asks the planner (the plain conv
+        under ``torch.compile``, export and tracing).
+    exact : bool
+        Only ``direct`` may be chosen by ``auto`` (integer outputs below
+        ``OPENCV_DFT_TAPS`` taps).
+    bias : torch.Tensor, optional
+        ``(C * N,)``, added to the output.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(B, C * N, *(Sp - ks + 1))``; channel ``c * N + n`` is input channel ``c``
+        correlated with kernel ``n`` (of its group).
+
+    Examples
+    --------
+    >>> import torch
+    >>> correlate_nd(torch.ones(1, 2, 10), torch.ones(2, 3, 4))[0, :, 0]
+    tensor([4., 4., 4., 4., 4., 4.])
+    """
+    if method not in METHODS_ND:
+        raise UnknownNameError("method", method, METHODS_ND)
+    d = xp.dim() - 2
+    if d not in (1, 2, 3) or kernels.dim() != d + 2 or kernels.shape[0] not in (1, xp.shape[1]):
+        raise ShapeError(
+            "`kernels` must be (G, N, *ks) with G == 1 or G == C of `xp` (B, C, *Sp), as many spatial axes "
+            f"(1 to 3); got kernels {tuple(kernels.shape)}, xp {tuple(xp.shape)}"
+        )
+    b, c = xp.shape[:2]
+    g, n = kernels.shape[:2]
+    sp, ks = tuple(xp.shape[2:]), tuple(kernels.shape[2:])
+    if method == "auto" and _tracing():
+        method = "direct"
+    if g == c:
+        if method == "direct":
+            return _CONV[d](xp, kernels.reshape(c * n, 1, *ks), bias, 1, 0, 1, c)
+        y = _run(xp, kernels, method, exact)
+    else:
+        y = _run(xp.reshape(b * c, 1, *sp), kernels, method, exact)
+    y = y.reshape(b, c * n, *y.shape[3:])
+    return y if bias is None else y + bias.reshape(1, c * n, *([1] * d))
+
+
 def correlate_valid_nd(
     xp: torch.Tensor, kernels: torch.Tensor, *, method: str = "direct", exact: bool = False
 ) -> torch.Tensor:
@@ -701,19 +781,12 @@ def correlate_valid_nd(
     >>> correlate_valid_nd(torch.ones(1, 2, 7, 6, 5), torch.ones(3, 3, 3, 3)).shape
     torch.Size([1, 6, 5, 4, 3])
     """
-    if method not in METHODS_ND:
-        raise UnknownNameError("method", method, METHODS_ND)
-    d = kernels.dim() - 1
-    if d not in (1, 2, 3) or xp.dim() != d + 2:
+    if kernels.dim() + 1 != xp.dim() or kernels.dim() not in (2, 3, 4):
         raise ShapeError(
             f"`xp` must be (B, C, *spatial) with as many spatial axes as `kernels` (N, *ks), 1 to 3; "
             f"got xp {tuple(xp.shape)}, kernels {tuple(kernels.shape)}"
         )
-    b, c = xp.shape[:2]
-    n = kernels.shape[0]
-    sp = xp.shape[2:]
-    y = _run(xp.reshape(b * c, 1, *sp), kernels.unsqueeze(0), method, exact)
-    return y.reshape(b, c * n, *y.shape[3:])
+    return correlate_nd(xp, kernels.unsqueeze(0), method=method, exact=exact)
 
 
 def conv_forward_nd(
@@ -756,12 +829,5 @@ def conv_forward_nd(
             f"`weight` must be (C * N, 1, *ks) with `xp` (B, C, *Sp), C == groups, 1 to 3 spatial axes; "
             f"got weight {tuple(weight.shape)}, xp {tuple(xp.shape)}, groups {groups}"
         )
-    b, c = xp.shape[:2]
-    cn = weight.shape[0]
-    ks = tuple(weight.shape[2:])
-    if method == "direct" or (method == "auto" and _plan._tracing()):
-        return _CONV[d](xp, weight, bias, 1, 0, 1, groups)
-    k = weight.reshape(c, cn // c, *ks)
-    y = _run(xp, k, method, False)
-    y = y.reshape(b, cn, *y.shape[3:])
-    return y if bias is None else y + bias.reshape(1, cn, *([1] * d))
+    c, cn = xp.shape[1], weight.shape[0]
+    return correlate_nd(xp, weight.reshape(c, cn // c, *weight.shape[2:]), method=method, bias=bias)

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from filterbank import ParameterError, ShapeError, UnknownNameError, banks3d, filter3d, kernels
 from filterbank import plan as plan2d
-from filterbank.plan_nd import METHODS_ND, choose_nd, conv_forward_nd, correlate_valid_nd, estimate_nd
+from filterbank.plan.nd import METHODS_ND, choose_nd, conv_forward_nd, correlate_valid_nd, estimate_nd
 
 G15 = torch.from_numpy(kernels.gaussian_nd(15, 2.0, ndim=3))
 
