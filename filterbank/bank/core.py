@@ -601,16 +601,21 @@ class FilterBank:
         return f"FilterBank(n={len(self)}, ksize={self.ksize}, names=[{shown}])"
 
 
-def as_bank(obj: KernelLike) -> FilterBank:
+def as_bank(obj: KernelLike, ndim: int | None = None) -> FilterBank:
     """Return ``obj`` if it is a FilterBank, else wrap an array ``(N, kh, kw)`` / ``(kh, kw)`` (or a tensor).
+
+    ``ndim`` is the dimension of one kernel for arrays (see :class:`FilterBank`); ``None``: 2, or 3
+    for a 4-D array. A FilterBank is returned as it is, whatever ``ndim``.
 
     Examples
     --------
     >>> as_bank(np.ones((3, 3))).names
     ['k0']
+    >>> as_bank(np.ones((3, 3)), ndim=1).ksize
+    (3,)
     """
     if isinstance(obj, FilterBank):
         return obj
     if isinstance(obj, torch.Tensor):
         obj = obj.detach().cpu().double().numpy()
-    return FilterBank(obj)
+    return FilterBank(obj, ndim=ndim)

@@ -1,4 +1,4 @@
-"""Measure the N-D constants of the planner's cost model (filterbank.plan_nd.COSTS_ND) on this machine.
+"""Measure the N-D constants of the planner's cost model (filterbank.plan.nd.COSTS_ND) on this machine.
 
 - ``direct_mac[1]``, ``direct_mac[3]``: seconds per multiply-add of ``F.conv1d`` / ``F.conv3d`` with one
   input channel and 8 output channels, per kernel size;
@@ -12,7 +12,13 @@ stay consistent with the 2-D ones.
 
 Usage::
 
-    python benchmarks/calibrate_nd.py      # print the table to paste into COSTS_ND
+    python -m filterbank.bench.calibrate_nd   # print the table to paste into plan.nd.COSTS_ND
+
+Examples
+--------
+>>> table = calibrate(reps=1, quick=True)  # tiny shapes: only to show the layout
+>>> sorted(table), sorted(table["direct_mac"])
+(['direct_mac', 'fft_elem_log', 'gemm_scale'], [1, 3])
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import torch.nn.functional as F
 
 from filterbank import plan
 
+__all__ = ["calibrate"]
+
 
 def _best(fn, reps: int) -> float:
     fn()
@@ -36,23 +44,28 @@ def _best(fn, reps: int) -> float:
     return out
 
 
-def calibrate(reps: int = 5) -> dict[str, object]:
+def calibrate(reps: int = 5, quick: bool = False) -> dict[str, object]:
+    """Seconds per unit of work of conv1d, conv3d and the inverse FFTs, in the units of ``plan.COSTS``.
+
+    ``quick`` uses tiny shapes (a smoke test, not a measurement).
+    """
     torch.manual_seed(0)
+    n1, n3, s3 = (256, 8, 12) if quick else (4096, 40, 96)
     a = torch.rand(20000, 46)
     t_blk = torch.rand(46, 32)
     gemm = _best(lambda: a @ t_blk, reps) / (2 * 20000 * 46 * 32)
     scale = float(plan.COSTS["gemm_flop"]) / gemm  # type: ignore[arg-type]
     direct: dict[int, dict[int, float]] = {1: {}, 3: {}}
     for k in (3, 15, 63, 255):
-        x = torch.rand(64, 1, 4096 + k - 1)
+        x = torch.rand(64, 1, n1 + k - 1)
         w = torch.rand(8, 1, k)
-        direct[1][k] = scale * _best(lambda x=x, w=w: F.conv1d(x, w), reps) / (64 * 8 * 4096 * k)
+        direct[1][k] = scale * _best(lambda x=x, w=w: F.conv1d(x, w), reps) / (64 * 8 * n1 * k)
     for k in (3, 5, 7, 9, 15):
-        x = torch.rand(1, 1, 40 + k - 1, 40 + k - 1, 40 + k - 1)
+        x = torch.rand(1, 1, n3 + k - 1, n3 + k - 1, n3 + k - 1)
         w = torch.rand(8, 1, k, k, k)
-        direct[3][k**3] = scale * _best(lambda x=x, w=w: F.conv3d(x, w), reps) / (8 * 40**3 * k**3)
+        direct[3][k**3] = scale * _best(lambda x=x, w=w: F.conv3d(x, w), reps) / (8 * n3**3 * k**3)
     fft: dict[int, float] = {}
-    for d, shape in ((1, (64, 8192)), (3, (96, 96, 96))):
+    for d, shape in ((1, (64, 2 * n1)), (3, (s3, s3, s3))):
         z = torch.fft.rfftn(torch.rand(*shape), dim=tuple(range(-d, 0)))
         n = math.prod(shape[-d:]) if d == 3 else shape[-1]
         count = 1 if d == 3 else shape[0]
