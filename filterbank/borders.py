@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import torch
 import torch.nn.functional as F
@@ -248,21 +248,22 @@ def padding_nd(ksize: Sequence[int], anchor: int | Sequence[int] | None = None) 
     words = _ANCHOR_WORDS.get(n, tuple(f"axis {i}" for i in range(n)))
     if anchor is None:
         return tuple((k // 2, k - 1 - k // 2) for k in sizes)
+    given: object = anchor
     if n == 1 and isinstance(anchor, numbers.Integral) and not isinstance(anchor, bool):
-        anchor = (anchor,)
-    if not isinstance(anchor, (tuple, list)) or len(anchor) != n:
+        given = (anchor,)
+    if not isinstance(given, (tuple, list)) or len(given) != n:
         label = f"({', '.join(words)})" if n in _ANCHOR_WORDS else f"{n}-tuple"
-        raise ShapeError(f"`anchor` must be a {label} {_TUPLE_WORDS.get(n, 'tuple')} or None; got {anchor!r}")
-    for name, v, k in zip(words, anchor, sizes, strict=True):
+        raise ShapeError(f"`anchor` must be a {label} {_TUPLE_WORDS.get(n, 'tuple')} or None; got {given!r}")
+    for name, v, k in zip(words, given, sizes, strict=True):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral):
             raise DTypeError(f"`anchor` {name} must be an integer; got {v!r}")
-        if not 0 <= v < k:
+        if not 0 <= int(v) < k:
             raise ParameterError(
                 f"`anchor` must lie inside the kernel: {name} in [0, {k - 1}] for kernel "
                 f"{_SIZE_WORDS.get(n, 'shape')} = {sizes}; "
-                f"got anchor ({', '.join(words)}) = {tuple(anchor)!r}"
+                f"got anchor ({', '.join(words)}) = {tuple(given)!r}"
             )
-    return tuple((int(a), k - 1 - int(a)) for a, k in zip(anchor, sizes, strict=True))
+    return tuple((int(a), k - 1 - int(a)) for a, k in zip(given, sizes, strict=True))
 
 
 def border_indices(n: int, before: int, after: int, border: str) -> torch.Tensor | None:
@@ -411,15 +412,18 @@ def pad_nd(
     # An index gather per axis: exact for every mode and any pad size.
     for i, ((b, a), n) in enumerate(zip(pairs, sizes, strict=True)):
         if b or a:
-            x = x.index_select(x.dim() - d + i, border_indices(n, b, a, border).to(x.device))
+            # Not "constant" here (returned above), so border_indices gives a tensor, never None.
+            idx = cast(torch.Tensor, border_indices(n, b, a, border))
+            x = x.index_select(x.dim() - d + i, idx.to(x.device))
     return x
 
 
 def _padding_pairs(padding: object) -> list[tuple[int, int]]:
     """Check a sequence of (before, after) pairs of integers >= 0."""
-    ok = isinstance(padding, (tuple, list)) and len(padding) > 0
+    items = list(padding) if isinstance(padding, (tuple, list)) else []
+    ok = len(items) > 0
     pairs: list[tuple[int, int]] = []
-    for p in padding if ok else ():  # type: ignore[union-attr]
+    for p in items:
         if not isinstance(p, (tuple, list)) or len(p) != 2:
             ok = False
             break

@@ -319,8 +319,8 @@ def _filter_tensor(
     t = torch.from_numpy(np.array(k, dtype=np.float64)) if isinstance(k, np.ndarray) else k
     kt = t.to(device=x.device, dtype=compute)
     kt = kt.unsqueeze(0) if kt.dim() == d else kt
-    ks = tuple(kt.shape[1:])
-    padding = _borders.padding_for(ks, anchor) if d == 2 else _borders.padding_nd(ks, anchor)
+    ks = tuple(int(v) for v in kt.shape[1:])
+    padding: Any = _borders.padding_for((ks[0], ks[1]), anchor) if d == 2 else _borders.padding_nd(ks, anchor)
     return _core.filter_tensor(
         x.to(compute),
         kt.unsqueeze(0),

@@ -18,8 +18,9 @@ from . import _core
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import ParameterError, ShapeError, UnknownNameError
+from ._types import KernelLike
 from ._validate import as_float, int_in_range
-from .bank import FilterBank, as_bank
+from .bank import as_bank
 from .parametric import GaussianGeneratorND, KernelGenerator
 from .plan import nd as _plan_nd
 
@@ -51,7 +52,7 @@ def check_bake_mode(mode: str) -> str:
     return mode
 
 
-def set_plain_weight(conv: nn.Conv2d, w: torch.Tensor) -> None:
+def set_plain_weight(conv: nn.Module, w: torch.Tensor) -> None:
     """Make ``w`` the plain ``weight`` Parameter of ``conv``, keeping ``nn.Conv2d``'s key order (weight, bias).
 
     A parametrised bias (``conv.parametrizations.bias``) is left where it is.
@@ -68,7 +69,7 @@ def set_plain_weight(conv: nn.Conv2d, w: torch.Tensor) -> None:
 _AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
-class _FilterConv:
+class _FilterConv(nn.Module):
     """The body of :class:`FilterConv1d`, :class:`FilterConv2d` and :class:`FilterConv3d`.
 
     A mixin placed before ``nn.Conv1d`` / ``nn.Conv2d`` / ``nn.Conv3d`` in the bases;
@@ -79,7 +80,7 @@ class _FilterConv:
 
     def __init__(
         self,
-        bank: FilterBank | Any,
+        bank: KernelLike,
         in_channels: int = 1,
         *,
         mode: str = "frozen",
@@ -106,7 +107,7 @@ class _FilterConv:
         check_learn(mode, learn)
         n = len(bank)
         ksize = tuple(bank.ksize)
-        super().__init__(  # type: ignore[call-arg]
+        super().__init__(
             in_channels,
             in_channels * n,
             ksize,

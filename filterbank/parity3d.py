@@ -113,7 +113,7 @@ def _paths_output(paths: Sequence[str], bank: FilterBank, x: torch.Tensor, borde
     with torch.no_grad():
         for path in paths:
             if path == "inject3d":
-                conv = nn.Conv3d(1, n, ks, bias=False, padding=0, device=dev)
+                conv = nn.Conv3d(1, n, (ks[0], ks[1], ks[2]), bias=False, padding=0, device=dev)
                 inject(conv, bank, mode="frozen")
                 y = conv(_borders.pad_nd(x, _borders.padding_nd(ks), border))[0]
             elif path == "FilterConv3d":

@@ -164,7 +164,7 @@ def _volume_gallery(out: Path) -> list[Path]:
     z = DEMO_VOLUME // 2
     panels: list[tuple[str, np.ndarray]] = [(f"volume z={z}", vol[z])]
     for _, bank in groups[:4]:
-        resp = filter3d(vol, bank)  # (D, H, W, N)
+        resp = np.asarray(filter3d(vol, bank))  # (D, H, W, N)
         panels += [(f"{name} z={z}", resp[z, :, :, i]) for i, name in enumerate(bank.names)]
     written.append(viz.save(viz.response_grid(panels, cols=5), out / "responses_volume.png"))
     return written

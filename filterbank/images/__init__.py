@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -37,7 +38,10 @@ from filterbank._errors import ParameterError, UnknownNameError
 from filterbank.images.volumes import synthetic_volume
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
 
 __all__ = [
     "IMAGE_SUFFIXES",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import reduce
+from typing import cast
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def _resolve_ndim(ndim: int | None, **values: object) -> int:
 
 
 def _per_axis(value: object, n: int) -> list[object]:
-    return list(value) if _is_seq(value) else [value] * n  # type: ignore[arg-type]
+    return list(cast(Sequence[object], value)) if _is_seq(value) else [value] * n
 
 
 def _sizes(name: str, value: object, n: int, *, odd: bool) -> list[int]:

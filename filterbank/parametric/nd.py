@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -115,14 +116,16 @@ class GaussianGeneratorND(nn.Module):
     def __init__(
         self,
         bank: FilterBank | Any,
-        learn: str | None = "all",
+        learn: str | Iterable[str] | None = "all",
         *,
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
         super().__init__()
         bank = as_bank(bank)
-        if learn not in (None, "all", "sigma", ["sigma"], ("sigma",)):
+        if not (
+            learn is None or learn in ("all", "sigma") or (not isinstance(learn, str) and list(learn) == ["sigma"])
+        ):
             raise UnknownNameError("learn", learn, ("all", "sigma"))
         info = [_spec_of(i, n, s) for i, (n, s) in enumerate(zip(bank.names, bank.specs, strict=True))]
         self.ksize: tuple[int, ...] = bank.ksize
@@ -181,7 +184,9 @@ class GaussianGeneratorND(nn.Module):
                 k = _gaussian(size, s, orders)
             else:
                 d = len(size)
-                k = sum(_gaussian(size, s, tuple(2 if a == b else 0 for b in range(d))) for a in range(d))
+                k = _gaussian(size, s, tuple(2 if b == 0 else 0 for b in range(d)))
+                for a in range(1, d):
+                    k = k + _gaussian(size, s, tuple(2 if a == b else 0 for b in range(d)))
             parts.append(center_fit(k, self.ksize))
         return torch.cat(parts, 0)
 

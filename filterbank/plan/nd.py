@@ -55,6 +55,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -88,7 +89,7 @@ METHODS_ND: tuple[str, ...] = ("auto", "direct", "separable", "fft")
 # to a GEMM measured in the same run, so that N-D and 2-D rates are comparable. direct_mac: seconds per
 # multiply-add of F.conv1d / F.conv3d (one input channel), per kernel taps; fft_elem_log: seconds per
 # n*log2(n) element of an inverse real (or, for pairs of maps, complex) N-D FFT.
-COSTS_ND: dict[str, object] = {
+COSTS_ND: dict[str, Any] = {
     "machine": "AMD EPYC, torch 2.13.0+cpu, float32 (filterbank.bench.calibrate_nd, 2026-11-30, scaled to plan.COSTS)",
     "direct_mac": {
         1: {3: 3.2e-09, 15: 5.8e-10, 63: 1.8e-10, 255: 1.2e-10},
@@ -541,7 +542,7 @@ class PlanND:
 
 
 def _direct_mac(d: int, taps: int) -> float:
-    table = COSTS_ND["direct_mac"][d]  # type: ignore[index]
+    table = COSTS_ND["direct_mac"][d]
     if table is None:
         return _direct_mac_2d(taps)
     pts = sorted(table.items())
@@ -613,7 +614,7 @@ def estimate_nd(
     if method == "fft":
         fs = [fft_size(v) for v in sp]
         area = math.prod(fs)
-        rate = COSTS_ND["fft_elem_log"][d] or float(c["fft_elem_log"])  # type: ignore[index]
+        rate = COSTS_ND["fft_elem_log"][d] or float(c["fft_elem_log"])  # type: ignore[arg-type]
         imgs = m * g
         # Without autograd a bank takes one complex inverse transform per pair of maps (about the time of
         # one real one), on full spectra; with autograd or one kernel, one real transform per map.
@@ -669,7 +670,7 @@ def choose_nd(
                     f"`method` 'separable' needs rank-1 kernels (residual <= {budget:g} of sum|k|); "
                     "this bank is not: use 'auto', 'direct' or 'fft'"
                 )
-            trees = found  # type: ignore[assignment]
+            trees = [t for t in found if t is not None]
         return method, trees, PlanND(method, float("nan"), {})
     est: dict[str, float] = {}
     trees_found: list[_Tree] | None = None
