@@ -68,7 +68,7 @@ from .chooser import _direct_mac as _direct_mac_2d
 from .costs import COSTS
 from .execute import _tracing
 from .fft import _FFT_CHUNK_BYTES, fft_chunk, fft_size
-from .separable import _shift_taps, _toeplitz, _uses_shifts
+from .separable import _blk, _shift_taps, _toeplitz, _uses_shifts
 
 __all__ = [
     "COSTS_ND",
@@ -265,16 +265,6 @@ def _tree_for(k: torch.Tensor, method: str, budget: float) -> _Tree | None:
 # --- banded Toeplitz 1-D passes -----------------------------------------------------------------
 
 
-def _blk(k: int) -> int:
-    """Block width of an N-D pass: the next power of two >= ``k``, at least 16 (2-D uses at least 32).
-
-    Measured on a 160^3 volume with 15 taps, one thread, best of 12: 16 -> 110 ms for the three
-    passes, 24 -> 128 ms, 32 -> 132 ms (fewer wasted flops, ``2 (blk + k - 1)`` per output, and the
-    GEMMs stay efficient: their other dimension is a whole plane or row).
-    """
-    return max(16, min(128, 1 << (max(k, 1) - 1).bit_length()))
-
-
 def _pass_shifts(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Tensor:
     """Short filters as shifted multiply-adds (one memory pass per non-zero tap); no autograd on filters."""
     c, k = filters.shape
@@ -300,6 +290,11 @@ def _pass(x: torch.Tensor, filters: torch.Tensor, axis: int) -> torch.Tensor:
     gradient is recorded. Otherwise ``x`` is viewed as ``(outer, Lp, inner)``: the last axis is a right
     product with a block of the banded Toeplitz matrix, any other axis a left product (no
     transposes). Differentiable in both.
+
+    Blocks are those of the 2-D passes (at least 32 wide). Measured on a 160^3 volume with 15 taps,
+    best of 7: one thread, 16-wide blocks take 39 ms for the three passes and 32-wide 44 ms; two
+    threads on a machine whose other core is busy, 328 ms and 118 ms (every GEMM call waits for both
+    threads, and 16-wide blocks make twice the calls).
     """
     c, k = filters.shape
     grad = torch.is_grad_enabled() and (x.requires_grad or filters.requires_grad)
