@@ -107,7 +107,7 @@ class GaussianGeneratorND(nn.Module):
     --------
     >>> from filterbank import banks3d
     >>> gen = GaussianGeneratorND(banks3d.gaussian_jet(1, [1.0]), dtype=torch.float64)
-    >>> bool(torch.allclose(gen(), torch.from_numpy(banks3d.gaussian_jet(1, [1.0]).kernels), atol=1e-14))
+    >>> bool(torch.allclose(gen(), banks3d.gaussian_jet(1, [1.0]).to_tensor(torch.float64), atol=1e-14))
     True
     >>> gen.sigma.shape
     torch.Size([4, 3])
