@@ -9,7 +9,6 @@ identity plus a value check (device memory): ``filterbank.plan.cache._keyed_by_c
 from __future__ import annotations
 
 import pytest
-import torch
 
 from filterbank import plan
 
@@ -33,13 +32,3 @@ def fresh_cache():
     yield
     plan.set_cache_budget(budget)
     plan.clear_cache()
-
-
-def direct(x: torch.Tensor, layer: torch.nn.Module) -> torch.Tensor:
-    """The output of ``layer`` computed with method='direct' (the plain grouped conv)."""
-    saved = layer.method
-    layer.method = "direct"
-    try:
-        return layer(x)
-    finally:
-        layer.method = saved

@@ -18,7 +18,7 @@ import torch
 
 from filterbank import FilterBank, FilterConv2d, filter2d, plan
 
-from .conftest import direct
+from ._helpers import direct
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -18,7 +18,7 @@ import torch
 
 from filterbank import FilterConv2d, filter2d, kernels
 
-from .conftest import direct
+from ._helpers import direct
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
