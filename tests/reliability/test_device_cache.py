@@ -121,3 +121,46 @@ def test_parametric_fft_under_inference_mode(device_key_path) -> None:
         y2 = layer(x)  # a second call may be served from the cache: same values
     k = layer.weight.detach().numpy()
     assert _close(y1, ref, k, x) and torch.equal(y1, y2)
+
+
+# --- the same cases on a real GPU (scripts/gpu-check.sh runs them) ---------------------------------
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("method", ["fft", "lowrank"])
+def test_cuda_fresh_numpy_kernels_each_call(method) -> None:
+    plan.clear_cache()
+    rng = np.random.default_rng(5)
+    img = torch.from_numpy(rng.random((2, 64, 64)).astype(np.float32)).cuda()
+    for _ in range(40):
+        k = rng.standard_normal((3, 13, 13))
+        y = filter2d(img, k, method=method)
+        assert _close(y.cpu(), filter2d(img, k, method="direct").cpu(), k, img.cpu())
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("method", ["fft", "lowrank"])
+@pytest.mark.parametrize("write", [_write_data_mul, _write_data_assign, _write_vector], ids=["mul_", "assign", "vec"])
+def test_cuda_writes_through_data_are_seen(method, write) -> None:
+    plan.clear_cache()
+    layer = FilterConv2d(_gabors(), 1, method=method, device="cuda").eval()
+    x = torch.rand(2, 1, 64, 64, device="cuda")
+    with torch.no_grad():
+        before = layer(x)
+        write(layer)
+        after = layer(x)
+        ref = direct(x, layer)
+    assert not torch.allclose(after, before)
+    assert _close(after.cpu(), ref.cpu(), layer.weight.detach().cpu().numpy(), x.cpu())
+
+
+@pytest.mark.cuda
+def test_cuda_parametric_fft_under_inference_mode() -> None:
+    plan.clear_cache()
+    layer = FilterConv2d(_gabors(), 1, mode="parametric", method="fft", device="cuda")
+    x = torch.rand(1, 1, 64, 64, device="cuda")
+    with torch.no_grad():
+        ref = direct(x, layer)
+    with torch.inference_mode():
+        y = layer(x)
+    assert _close(y.cpu(), ref.cpu(), layer.weight.detach().cpu().numpy(), x.cpu())
