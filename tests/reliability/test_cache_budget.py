@@ -70,7 +70,7 @@ def test_budget_bounds_many_image_sizes(fresh_cache) -> None:
     assert info.budget == budget and 2 <= info.entries <= 3
     with torch.no_grad():
         layer(torch.rand(1, 1, 70, 70))  # the last size: still cached
-    assert plan.cache_info().hits == 1
+    assert plan.cache_info().hits == info.hits + 1
 
 
 def test_lowering_the_budget_evicts_at_once(fresh_cache) -> None:

@@ -29,14 +29,16 @@ _FAILED_BEFORE = {"gauss9": {"separable", "lowrank", "fft"}, "sobel5": {"fft"}, 
 _XFAIL = pytest.mark.xfail(strict=True, reason="issue 10 item 4: separable/lowrank/FFT spread a non-finite pixel")
 
 
-def _cases(kinds, borders):
+def _cases(kinds, borders) -> list:
+    cases = []
     for border in borders:
         for kind in kinds:
             for method in METHODS:
                 if method == "separable" and kind == "gabor13":
                     continue  # Gabor kernels are not rank 1: 'separable' refuses them
                 marks = [_XFAIL] if method in _FAILED_BEFORE[kind] else []
-                yield pytest.param(method, kind, border, marks=marks, id=f"{border}-{kind}-{method}")
+                cases.append(pytest.param(method, kind, border, marks=marks, id=f"{border}-{kind}-{method}"))
+    return cases
 
 
 _NP_BORDER = {"reflect101": "reflect", "symmetric": "symmetric", "replicate": "edge", "wrap": "wrap"}
