@@ -227,6 +227,11 @@ def inject(
     check_learn(mode, learn)
     if isinstance(conv, FilterConv2d) and conv.mode == "parametric":
         raise ParameterError("`conv` is a FilterConv2d in mode 'parametric'; call conv.bake() before injecting into it")
+    if nn.parameter.is_lazy(conv.weight):
+        raise ParameterError(
+            f"`conv` is an uninitialised {type(conv).__name__} (nn.LazyConv2d: its weight has no shape until the "
+            "first forward pass); run one forward pass first"
+        )
     if tuple(conv.dilation) != (1, 1):
         raise ParameterError(f"`conv.dilation` must be (1, 1) to apply the bank's kernels; got {tuple(conv.dilation)}")
     if bias not in ("zero", "keep"):

@@ -68,9 +68,9 @@ torch.Size([2, 12, 6, 6])
 
 from __future__ import annotations
 
-from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, separable
+from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, nonfinite, separable
 from .accuracy import allowed
-from .cache import clear_cache
+from .cache import DEFAULT_CACHE_BUDGET, CacheInfo, cache_info, clear_cache, set_cache_budget
 from .chooser import METHODS, Plan, choose, estimate
 from .costs import COSTS, load_costs, write_costs
 from .execute import conv_forward, correlate, correlate_valid
@@ -78,9 +78,12 @@ from .fft import fft_chunk, fft_size
 
 __all__ = [
     "COSTS",
+    "DEFAULT_CACHE_BUDGET",
     "METHODS",
+    "CacheInfo",
     "Plan",
     "allowed",
+    "cache_info",
     "choose",
     "clear_cache",
     "conv_forward",
@@ -90,11 +93,12 @@ __all__ = [
     "fft_chunk",
     "fft_size",
     "load_costs",
+    "set_cache_budget",
     "write_costs",
 ]
 
 
-_SUBMODULES = (accuracy, cache, chooser, costs, direct, execute, factors, fft, separable)
+_SUBMODULES = (accuracy, cache, chooser, costs, direct, execute, factors, fft, nonfinite, separable)
 
 
 def __getattr__(name: str) -> object:
