@@ -99,7 +99,6 @@ def test_crafted_well_formed_file_loads(tmp_path) -> None:
 # --- item 3: the regenerated kernel is compared at its own size ----------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 3: verify centre-crops the regenerated kernel")
 def test_kernel_smaller_than_its_spec_is_refused(tmp_path) -> None:
     """A 5x5 kernel cut from a 31x31 Gaussian, with the Gaussian's spec: not what the spec makes."""
     spec = {"family": "gaussian", "ksize": 31, "sigma": 8.0}
@@ -118,7 +117,6 @@ def test_kernel_padded_to_the_bank_size_still_verifies(tmp_path) -> None:
 # --- item 11: sizes are checked before anything is allocated -------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 11: a spec is regenerated before its size is checked")
 def test_spec_larger_than_its_kernel_is_refused_without_generating(tmp_path) -> None:
     """The issue's 848-byte file names a Gabor of size 8001 (9 s, 2.7 GB); 2001 here keeps the old
     behaviour affordable in CI, the new one refuses from the spec alone."""
@@ -135,7 +133,6 @@ def test_spec_larger_than_its_kernel_is_refused_without_generating(tmp_path) -> 
         tracemalloc.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 11: a random-bank spec regenerates its whole stack first")
 def test_random_bank_spec_beyond_the_limits_is_refused_without_generating(tmp_path) -> None:
     """index 0 of a stack of 2.1 million 3x3 kernels (151 MB to regenerate): past the regeneration limit."""
     spec = {"family": "banks.random", "n": 2_100_000, "ksize": 3, "seed": 0, "kind": "normal", "index": 0}
@@ -143,7 +140,6 @@ def test_random_bank_spec_beyond_the_limits_is_refused_without_generating(tmp_pa
     _refused(_bank_file(tmp_path / "random.npz", k, ["r"], [spec]), match="n")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 11: an npy header claiming 7 TiB raises MemoryError")
 def test_npy_header_claiming_terabytes_is_refused(tmp_path) -> None:
     shape = (1000, 1000, 1_000_000)
     member = _npy_header("<f8", shape) + bytes(72)
@@ -152,14 +148,12 @@ def test_npy_header_claiming_terabytes_is_refused(tmp_path) -> None:
     _refused(_write(tmp_path / "huge.npz", member, _meta_member(json.dumps(meta))))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 11: a meta header claiming a terabyte raises MemoryError")
 def test_meta_header_claiming_a_terabyte_is_refused(tmp_path) -> None:
     k = np.ones((1, 3, 3))
     member = _npy_header("|u1", (10**12,)) + b"{}"
     _refused(_write(tmp_path / "meta.npz", _npy_header("<f8", k.shape) + k.tobytes(), member))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 11: a deflate bomb is inflated before any check")
 def test_deflate_bomb_is_refused(tmp_path) -> None:
     """64 MiB of zero kernels deflated to about 64 KiB (ratio ~1000): refused from the zip directory."""
     shape = (2048, 64, 64)
@@ -176,7 +170,6 @@ def test_deflate_bomb_is_refused(tmp_path) -> None:
     _refused(path)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: deeply nested JSON raises RecursionError")
 def test_deeply_nested_json_is_refused(tmp_path) -> None:
     k = np.ones((1, 3, 3))
     nested = "[" * 100_000 + "]" * 100_000
@@ -187,14 +180,12 @@ def test_deeply_nested_json_is_refused(tmp_path) -> None:
     _refused(_write(tmp_path / "deep.npz", _npy_header("<f8", k.shape) + k.tobytes(), _meta_member(text)), match="deep")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: non-string names in a file are silently stringified")
 @pytest.mark.parametrize("names", [[1], [None], [["a"]]])
 def test_non_string_names_are_refused(tmp_path, names) -> None:
     err = _refused(_bank_file(tmp_path / "names.npz", np.ones((1, 3, 3)), names, [{"family": "custom"}]))
     assert "names" in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 11: the docs do not say what the SHA-256 protects against")
 def test_docs_say_the_hash_is_not_a_signature() -> None:
     text = " ".join((Path(__file__).parents[2] / "docs" / "banks.md").read_text().split())
     assert "integrity check, not a signature" in text

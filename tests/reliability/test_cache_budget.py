@@ -17,7 +17,6 @@ from filterbank import DTypeError, FilterConv2d, ParameterError, banks, filter2d
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::UserWarning"),
-    pytest.mark.xfail(strict=True, reason="issue 10 item 10: the cache is bounded by entry count, not bytes"),
 ]
 
 

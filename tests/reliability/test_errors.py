@@ -25,14 +25,12 @@ GAUSS = FilterBank.from_specs([{"family": "gaussian", "ksize": 9, "sigma": s} fo
 # --- item 6: trainable + separable -------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 6: trainable + separable trains, then every eval forward fails")
 def test_trainable_separable_is_refused_up_front() -> None:
     with pytest.raises(ParameterError, match="separable") as info:
         FilterConv2d(GAUSS, 1, mode="trainable", method="separable")
     assert "trainable" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 6: an unfrozen separable layer fails only after a step")
 def test_unfrozen_separable_layer_is_refused_before_training() -> None:
     """A frozen separable layer made trainable by hand is refused at its first forward, before any step,
     not after the first optimiser step has left the rank-1 set."""
@@ -64,7 +62,6 @@ def test_trainable_lowrank_keeps_running_after_steps() -> None:
 # --- item 7: empty images ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: empty images give torch errors that differ by border")
 @pytest.mark.parametrize("border", BORDERS)
 @pytest.mark.parametrize("shape", [(0, 8), (8, 0), (2, 3, 0, 8), (2, 3, 8, 0)])
 def test_image_without_pixels_is_refused(shape, border) -> None:
@@ -74,14 +71,12 @@ def test_image_without_pixels_is_refused(shape, border) -> None:
         filter2d(torch.zeros(shape), SOBEL.kernels[0], border=border)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: empty numpy images raise torch's index_select error")
 @pytest.mark.parametrize("shape", [(0, 8), (8, 0), (0, 8, 3), (8, 0, 3)])
 def test_numpy_image_without_pixels_is_refused(shape) -> None:
     with pytest.raises(ShapeError, match="`image`"):
         filter2d(np.zeros(shape, np.float32), SOBEL.kernels)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: no images: some borders and the FFT raise torch errors")
 @pytest.mark.parametrize("border", BORDERS)
 @pytest.mark.parametrize("shape", [(0, 3, 8, 8), (2, 0, 8, 8)])
 def test_no_images_give_an_empty_result_for_every_border(shape, border) -> None:
@@ -93,12 +88,10 @@ def test_no_images_give_an_empty_result_for_every_border(shape, border) -> None:
         assert filter2d(torch.zeros(shape), SOBEL.kernels[0], border=border, method=method).shape == shape
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: numpy images with no channel raise torch errors")
 def test_numpy_image_without_channels_gives_an_empty_result() -> None:
     assert filter2d(np.zeros((8, 8, 0), np.float32), SOBEL.kernels).shape == (8, 8, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: FilterConv2d passes empty images to torch")
 @pytest.mark.parametrize("border", BORDERS)
 def test_filterconv2d_refuses_images_without_pixels(border) -> None:
     layer = FilterConv2d(SOBEL, 3, border=border)
@@ -110,7 +103,6 @@ def test_filterconv2d_refuses_images_without_pixels(border) -> None:
 # --- item 7: other raw errors --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: inject(nn.LazyConv2d) raises ZeroDivisionError")
 def test_inject_into_lazy_conv_is_refused() -> None:
     with pytest.raises(FilterbankError, match="`conv`") as info:
         inject(nn.LazyConv2d(8, 3), SOBEL)
@@ -121,7 +113,6 @@ def test_inject_into_lazy_conv_is_refused() -> None:
     assert torch.equal(conv.weight[0, 0], torch.from_numpy(SOBEL.kernels[0]).float() / 3)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: numpy image + kernel that requires grad fails in .numpy()")
 def test_numpy_image_with_kernel_requiring_grad_is_refused() -> None:
     k = torch.ones(3, 3, requires_grad=True)
     with pytest.raises(FilterbankError, match="`kernel`") as info:
@@ -132,7 +123,6 @@ def test_numpy_image_with_kernel_requiring_grad_is_refused() -> None:
     assert filter2d(torch.zeros(8, 8), k).requires_grad
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: `show kernel:gaussian ksize=60001` prints a MemoryError")
 def test_cli_show_of_a_huge_kernel_is_a_one_line_error(tmp_path, capsys) -> None:
     status = main(["show", "kernel:gaussian", "ksize=60001", "-o", str(tmp_path / "g.png")])
     err = capsys.readouterr().err

@@ -47,7 +47,6 @@ def _trained(steps: int = 5) -> tuple[nn.Sequential, torch.Tensor]:
     return model, x
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 9: no public way to turn an injected model into a plain one")
 def test_export_plain_gives_a_plain_equal_picklable_model() -> None:
     model, x = _trained()
     with torch.no_grad():
@@ -70,7 +69,6 @@ def test_export_plain_gives_a_plain_equal_picklable_model() -> None:
         assert torch.equal(fresh(x), ref)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 9: no public way to turn an injected model into a plain one")
 def test_export_plain_of_parametric_filterconv2d() -> None:
     model = nn.Sequential(FilterConv2d(GABOR, 3, mode="parametric"), nn.Conv2d(6, 2, 1))
     x = torch.rand(1, 3, 12, 12)
@@ -86,7 +84,6 @@ def test_export_plain_of_parametric_filterconv2d() -> None:
         assert torch.equal(torch.load(buf, weights_only=False)(x), ref)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 9: stripping the key prefixes gives frozen channels off by 0.033")
 def test_hand_route_through_state_dict_keeps_frozen_channels_exact() -> None:
     model = _architecture()
     inject(model[0], SOBEL, out_channels=[0, 1])
@@ -111,7 +108,6 @@ def test_hand_route_through_state_dict_keeps_frozen_channels_exact() -> None:
         assert torch.equal(fresh(x), model(x))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 9: no public way to turn an injected model into a plain one")
 def test_export_plain_refuses_foreign_parametrisations() -> None:
     conv = nn.Conv2d(1, 2, 3)
     torch.nn.utils.parametrize.register_parametrization(conv, "weight", nn.Identity())

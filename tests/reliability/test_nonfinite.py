@@ -23,10 +23,8 @@ from ._helpers import direct
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 METHODS = ["auto", "direct", "separable", "lowrank", "fft"]
-# Cases that failed before the fix (issue 10, item 4): the Toeplitz-GEMM passes of separable /
-# lowrank (factors longer than 8 taps) and the FFT. The shifted multiply-adds and direct were right.
-_FAILED_BEFORE = {"gauss9": {"separable", "lowrank", "fft"}, "sobel5": {"fft"}, "gabor13": {"lowrank", "fft"}}
-_XFAIL = pytest.mark.xfail(strict=True, reason="issue 10 item 4: separable/lowrank/FFT spread a non-finite pixel")
+# Before the fix these failed: the Toeplitz-GEMM passes of separable / lowrank (factors longer
+# than 8 taps: gauss9, gabor13) and the FFT (every kind). Direct and the shifted sums were right.
 
 
 def _cases(kinds, borders) -> list:
@@ -36,8 +34,7 @@ def _cases(kinds, borders) -> list:
             for method in METHODS:
                 if method == "separable" and kind == "gabor13":
                     continue  # Gabor kernels are not rank 1: 'separable' refuses them
-                marks = [_XFAIL] if method in _FAILED_BEFORE[kind] else []
-                cases.append(pytest.param(method, kind, border, marks=marks, id=f"{border}-{kind}-{method}"))
+                cases.append(pytest.param(method, kind, border, id=f"{border}-{kind}-{method}"))
     return cases
 
 
@@ -114,9 +111,7 @@ def test_filterconv2d_footprint(method, kind, border) -> None:
     _check(y.reshape(4, 3, len(bank), 48, 40).numpy(), bad, bank, border)
 
 
-@pytest.mark.parametrize(
-    "method", ["auto", "direct", *(pytest.param(m, marks=_XFAIL) for m in ("separable", "lowrank", "fft"))]
-)
+@pytest.mark.parametrize("method", METHODS)
 def test_footprint_equals_opencv_direct_path_without_zero_taps(method) -> None:
     """A 9x9 Gaussian (no zero tap, 81 taps: OpenCV sums directly in float32): the NaN masks
     are OpenCV's, pixel for pixel, whatever the method."""
@@ -130,7 +125,6 @@ def test_footprint_equals_opencv_direct_path_without_zero_taps(method) -> None:
     assert int(np.isnan(got).sum()) < 4 * 81
 
 
-@_XFAIL
 @pytest.mark.parametrize("method", ["separable", "lowrank", "fft"])
 def test_issue_example(method) -> None:
     """The issue's case: 8 RGB images, a 9x9 Gaussian bank, one NaN: cv2 gives 81 NaN pixels per kernel

@@ -31,7 +31,6 @@ K3 = np.array([[1.0, 2.0, 1.0], [0.0, 5.0, 1.0], [1.0, 3.0, 2.0]]) / 16
 # --- value with a non-constant border ------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 8: `value` is silently ignored for non-constant borders")
 @pytest.mark.parametrize("border", ["reflect101", "symmetric", "replicate", "wrap"])
 def test_value_with_another_border_is_refused(border) -> None:
     img = np.zeros((8, 8), np.float32)
@@ -46,7 +45,6 @@ def test_value_with_another_border_is_refused(border) -> None:
 # --- value on integer images -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 8: fractional / out-of-range `value` on integer images")
 @pytest.mark.parametrize(
     ("dtype", "value"),
     [(np.uint8, 300.0), (np.uint8, -1.0), (np.uint8, 2.5), (np.uint16, 70000.0), (np.int16, -40000.0), (np.int16, 0.5)],
@@ -73,7 +71,6 @@ def test_integer_value_equals_copymakeborder(dtype, value) -> None:
 # --- kernels cast to half precision ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 8: a finite kernel silently becomes inf / 0 in half precision")
 @pytest.mark.parametrize(
     ("dtype", "kernel"),
     [
@@ -134,7 +131,6 @@ def test_16bit_outputs_differ_from_opencv_only_at_half_integers(dtype, ksize) ->
     assert mismatches / total < 2e-3  # measured: 7e-4 (int16), 2e-5 (uint16)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 8: the docstring says 16-bit outputs are bit-exact")
 def test_docstring_states_the_16bit_bound() -> None:
     doc = " ".join(filter2d.__doc__.split())
     assert "bit-exact with OpenCV)" not in doc

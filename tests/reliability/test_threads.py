@@ -23,6 +23,7 @@ import pytest
 import torch
 
 from filterbank import FilterBank, FilterConv2d, filter2d, plan
+from filterbank.plan import cache
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -58,24 +59,15 @@ class _Preempting(OrderedDict):
         return super().pop(*args)
 
 
-def _cache_module():
-    try:
-        from filterbank.plan import cache
-    except ImportError:  # the single-module planner of the first release
-        return plan
-    return cache
-
-
 @contextlib.contextmanager
 def _preempting_cache():
-    module = _cache_module()
     plan.clear_cache()
-    saved = module._CACHE
-    module._CACHE = _Preempting()
+    saved = cache._CACHE
+    cache._CACHE = _Preempting()
     try:
         yield
     finally:
-        module._CACHE = saved
+        cache._CACHE = saved
         plan.clear_cache()
 
 
@@ -109,7 +101,6 @@ def _distinct_kernels():
     return kernels, img
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 5: the planner cache has no lock (KeyError under threads)")
 @pytest.mark.parametrize("method", ["fft", "lowrank"])
 def test_distinct_kernels_preempted(method) -> None:
     kernels, img = _distinct_kernels()
@@ -122,7 +113,6 @@ def test_distinct_kernels_preempted(method) -> None:
     assert wrong == 0
 
 
-@pytest.mark.xfail(strict=False, reason="issue 10 item 5: an unlocked cache fails here in most runs")
 def test_shared_layer_and_kernels_preempted() -> None:
     """One eval FilterConv2d and one numpy bank shared by every thread, besides 32 distinct kernels."""
     bank = FilterBank.from_specs(
@@ -151,7 +141,6 @@ def test_shared_layer_and_kernels_preempted() -> None:
     assert wrong == 0
 
 
-@pytest.mark.xfail(strict=False, reason="issue 10 item 5: an unlocked cache fails here now and then")
 def test_distinct_kernels_free_run() -> None:
     """No injected preemption: the plain concurrent use of the issue, with a short switch interval."""
     kernels, img = _distinct_kernels()
