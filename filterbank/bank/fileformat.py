@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -153,18 +154,16 @@ def _check_member(p: Path, info: zipfile.ZipInfo, limit: int) -> None:
         )
 
 
-def _read_npy(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, dtype: str) -> np.ndarray:
-    """One ``.npy`` member: its header checked against the member's declared size, then its bytes."""
+def _read_npy(
+    p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, check: Callable[[np.dtype, bool, tuple[int, ...]], None]
+) -> np.ndarray:
+    """One ``.npy`` member: its header checked (``check``, then against the member's declared size), then its bytes."""
     with zf.open(info) as f:
         version = np.lib.format.read_magic(f)
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, fortran, got = read_header(f, max_header_size=10_000)
-        if got != np.dtype(dtype) or fortran or not all(isinstance(v, int) and v >= 0 for v in shape):
-            raise BankFileError(
-                f"member {info.filename!r} of {str(p)!r} must be a C-ordered {np.dtype(dtype)} array; "
-                f"its header says {got} {'Fortran' if fortran else 'C'} order, shape {shape}"
-            )
-        nbytes = got.itemsize * int(np.prod(shape, dtype=object))
+        shape, fortran, dtype = read_header(f, max_header_size=10_000)
+        check(dtype, fortran, shape)
+        nbytes = dtype.itemsize * math.prod(shape)
         header = f.tell()
         if header + nbytes != info.file_size:
             raise BankFileError(
@@ -174,25 +173,49 @@ def _read_npy(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, dtype: str) -
         data = f.read(nbytes)
     if len(data) != nbytes:
         raise BankFileError(f"member {info.filename!r} of {str(p)!r} is truncated")
-    return np.frombuffer(data, dtype=got).reshape(shape)
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
-def _read_entries(p: Path, max_bytes: int) -> tuple[np.ndarray, np.ndarray]:
+def _members(p: Path, zf: zipfile.ZipFile, max_bytes: int) -> dict[str, zipfile.ZipInfo]:
+    """The two members, their declared sizes checked."""
+    infos = zf.infolist()
+    found = sorted(i.filename for i in infos)
+    if found != _MEMBERS:
+        keys = [n.removesuffix(".npy") for n in found]
+        raise BankFileError(f"`path` must hold exactly the entries 'kernels' and 'meta'; {str(p)!r} holds {keys}")
+    by_name = {i.filename: i for i in infos}
+    _check_member(p, by_name["meta.npy"], MAX_META_BYTES)
+    _check_member(p, by_name["kernels.npy"], max_bytes + (1 << 16))  # + the npy header
+    return by_name
+
+
+def _meta_check(dtype: np.dtype, fortran: bool, shape: tuple[int, ...]) -> None:
+    if dtype != np.uint8 or len(shape) != 1:
+        raise BankFileError(f"entry 'meta' must be 1-D uint8 (UTF-8 JSON); got {dtype} {shape}")
+
+
+def _kernels_check(meta: Mapping[str, Any]) -> Callable[[np.dtype, bool, tuple[int, ...]], None]:
+    """The kernels' header must say what the metadata says: checked before their bytes are read."""
+
+    def check(dtype: np.dtype, fortran: bool, shape: tuple[int, ...]) -> None:
+        if dtype != np.dtype("<f8") or fortran or list(shape) != meta.get("shape") or len(shape) != 3:
+            raise BankFileError(
+                f"entry 'kernels' must be float64 of shape {meta.get('shape')}; got {dtype} {list(shape)}"
+                + (" (Fortran order)" if fortran else "")
+            )
+
+    return check
+
+
+def _read_entries(p: Path, max_bytes: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """The kernels and the parsed metadata; every size checked before it is allocated."""
     try:
         with zipfile.ZipFile(p) as zf:
-            infos = zf.infolist()
-            found = sorted(i.filename for i in infos)
-            if found != _MEMBERS:
-                keys = [n.removesuffix(".npy") for n in found]
-                raise BankFileError(
-                    f"`path` must hold exactly the entries 'kernels' and 'meta'; {str(p)!r} holds {keys}"
-                )
-            by_name = {i.filename: i for i in infos}
-            _check_member(p, by_name["meta.npy"], MAX_META_BYTES)
-            _check_member(p, by_name["kernels.npy"], max_bytes + (1 << 16))  # + the npy header
-            blob = _read_npy(p, zf, by_name["meta.npy"], "|u1")
-            kernels = _read_npy(p, zf, by_name["kernels.npy"], "<f8")
-            return kernels, blob
+            members = _members(p, zf, max_bytes)
+            meta = _parse_meta(p, _read_npy(p, zf, members["meta.npy"], _meta_check))
+            _check_version(p, meta)
+            kernels = _read_npy(p, zf, members["kernels.npy"], _kernels_check(meta))
+            return kernels, meta
     except BankFileError:
         raise
     except _READ_ERRORS as exc:
@@ -212,8 +235,6 @@ def _depth(obj: Any) -> int:
 
 
 def _parse_meta(p: Path, blob: np.ndarray) -> dict[str, Any]:
-    if blob.dtype != np.uint8 or blob.ndim != 1:
-        raise BankFileError(f"entry 'meta' must be 1-D uint8 (UTF-8 JSON); got {blob.dtype} {blob.shape}")
     try:
         meta = json.loads(blob.tobytes().decode("utf-8"))
     except RecursionError:
@@ -234,13 +255,6 @@ def _check_version(p: Path, meta: Mapping[str, Any]) -> None:
         raise BankFileError(
             f"format version must be an int in [1, {FORMAT_VERSION}] (this filterbank reads up to "
             f"{FORMAT_VERSION}); {str(p)!r} has {version!r}"
-        )
-
-
-def _check_kernels(kernels: np.ndarray, meta: Mapping[str, Any]) -> None:
-    if kernels.dtype != np.dtype("<f8") or list(kernels.shape) != meta.get("shape") or kernels.ndim != 3:
-        raise BankFileError(
-            f"entry 'kernels' must be float64 of shape {meta.get('shape')}; got {kernels.dtype} {list(kernels.shape)}"
         )
 
 
@@ -269,8 +283,14 @@ def _check_digest(p: Path, kernels: np.ndarray, meta: Mapping[str, Any]) -> tupl
 def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_KERNEL_BYTES) -> tuple[np.ndarray, list[Any], list[Any]]:
     """Read and check a bank file: ``(kernels, names, specs)``; see :meth:`FilterBank.load`.
 
-    The names and specs are returned as stored (their types are checked by the
-    :class:`~filterbank.FilterBank` built from them).
+    The names (strings) and specs (JSON objects) are returned as stored.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    max_bytes : int
+        Most bytes of kernels the file may hold (:data:`MAX_KERNEL_BYTES` by default).
 
     Raises
     ------
@@ -289,9 +309,6 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_KERNEL_BYTES) -> 
     p = Path(path)
     _check_signature(p)
     max_bytes = int_in_range("max_bytes", max_bytes, 0)
-    kernels, blob = _read_entries(p, max_bytes)
-    meta = _parse_meta(p, blob)
-    _check_version(p, meta)
-    _check_kernels(kernels, meta)
+    kernels, meta = _read_entries(p, max_bytes)
     names, specs = _check_digest(p, kernels, meta)
     return kernels, names, specs

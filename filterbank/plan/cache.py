@@ -250,11 +250,7 @@ def _cache_put(key: tuple, value: object, owner: torch.Tensor | None = None) -> 
     live = _carried(key)
     check = None
     if live is not None:
-        with torch.inference_mode(False):  # an inference tensor cannot be used later by autograd
-            check = live.detach().clone()
-    if isinstance(value, torch.Tensor) and value.is_inference():
-        with torch.inference_mode(False):
-            value = value.clone()
+        check = live.detach().clone()
     nbytes = _nbytes(value) + (_nbytes(check) if check is not None else 0)
     stored = _stripped(key)
     with _LOCK:
