@@ -51,7 +51,9 @@ area from which ``cv2.filter2D`` switches to a DFT (a 12x12 kernel is past it,
 
 One concern per module: :mod:`~filterbank.plan.accuracy` (error budgets and the
 methods allowed), :mod:`~filterbank.plan.costs` (the measured constants),
-:mod:`~filterbank.plan.cache` (factorisations and spectra, LRU),
+:mod:`~filterbank.plan.cache` (factorisations and spectra: keyed by kernel values, checked
+off the CPU, a byte budget, a lock), :mod:`~filterbank.plan.nonfinite` (a NaN or inf stays
+inside the windows that cover it),
 :mod:`~filterbank.plan.factors` (SVD), :mod:`~filterbank.plan.separable`
 (Toeplitz GEMM passes and shifted sums), :mod:`~filterbank.plan.fft`,
 :mod:`~filterbank.plan.direct`, :mod:`~filterbank.plan.chooser` (cost model and

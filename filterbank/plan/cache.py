@@ -14,6 +14,8 @@ its SVD factors). It may only ever be served for a kernel with exactly those val
   counters play no part: a new tensor at a dead one's address, a write through
   ``.data`` or ``torch.nn.utils.vector_to_parameters`` (which bypass the version
   counter), and inference tensors (which have none) are all seen for what their values are.
+  A lookup costs one reduction over the kernel and one small device-to-host transfer, and
+  a hit one comparison more (two synchronisations; the entry's spectrum is far larger).
 * ``meta`` tensors (no values) and tensors that take part in autograd are not cached.
 
 Bounds and concurrency
