@@ -135,8 +135,8 @@ def cast_kernels(name: str, kernels: torch.Tensor, dtype: torch.dtype) -> torch.
     if dtype not in _HALF or kernels.dtype in _HALF or kernels.device.type == "meta":
         return kernels.to(dtype)
     out = kernels.to(dtype)
-    src = kernels.detach().to(torch.float64)
-    back = out.detach().to(torch.float64)
+    src = kernels.detach().to(device="cpu", dtype=torch.float64)  # on the host: MPS has no float64
+    back = out.detach().to(device="cpu", dtype=torch.float64)
     label = str(dtype).replace("torch.", "")
     if not bool(torch.isfinite(back).all()):
         tap = float(src[~torch.isfinite(back)][0])

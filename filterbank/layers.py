@@ -190,8 +190,8 @@ class FilterConv2d(nn.Conv2d):
         self.value = _core.border_value(as_float("value", value), self.border)
         self.method = method
         with torch.no_grad():
-            k = bank.to_tensor(dtype=torch.float64, device=self.weight.device)
-            k = _core.cast_kernels("bank", k, self.weight.dtype)
+            k = _core.cast_kernels("bank", bank.to_tensor(dtype=torch.float64), self.weight.dtype)
+            k = k.to(self.weight.device)
             self.weight.copy_(k.repeat(in_channels, 1, 1).unsqueeze(1))
             if self.bias is not None:
                 self.bias.zero_()

@@ -213,11 +213,16 @@ def _stripped(key: tuple) -> tuple:
 
 
 def _nbytes(obj: object) -> int:
+    """Bytes of the tensors in a cached value: a tensor, a dataclass, or lists, tuples and dicts of them."""
     if isinstance(obj, torch.Tensor):
         return obj.numel() * obj.element_size()
     fields = getattr(obj, "__dataclass_fields__", None)
     if fields is not None:
         return sum(_nbytes(getattr(obj, name)) for name in fields)
+    if isinstance(obj, (list, tuple)):
+        return sum(_nbytes(v) for v in obj)
+    if isinstance(obj, dict):
+        return sum(_nbytes(v) for v in obj.values())
     return 0
 
 
