@@ -309,7 +309,7 @@ def _filter_tensor(
     value = _core.border_value(value, border, x.dtype)
     compute = _core.compute_dtype(x.dtype, out_dtype)
     kt = as_kernel_tensor(k, dtype=compute, device=x.device)
-    padding = _borders.padding_for(tuple(kt.shape[-2:]), anchor)
+    padding = _borders.padding_for((kt.shape[-2], kt.shape[-1]), anchor)
     return _core.filter_tensor(
         x.to(compute),
         kt.unsqueeze(0),
