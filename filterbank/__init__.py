@@ -22,7 +22,7 @@ from ._errors import (
 )
 from .bank import FilterBank
 from .functional import filter1d, filter2d, filter3d
-from .inject import bake, freeze, inject, inject_model, param_groups, unfreeze
+from .inject import bake, export_plain, freeze, inject, inject_model, param_groups, unfreeze
 from .layers import FilterConv1d, FilterConv2d, FilterConv3d
 
 __version__ = "0.1.0"
@@ -44,6 +44,7 @@ __all__ = [
     "banks3d",
     "borders",
     "exact_fp32",
+    "export_plain",
     "filter1d",
     "filter2d",
     "filter3d",

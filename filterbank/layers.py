@@ -28,6 +28,20 @@ __all__ = ["BAKE_MODES", "MODES", "FilterConv1d", "FilterConv2d", "FilterConv3d"
 
 #: Injection modes.
 MODES: tuple[str, ...] = ("frozen", "trainable", "parametric")
+# A learned kernel leaves the rank-1 set after one step: 'separable' would train (on a complete
+# basis) and then refuse every forward without a gradient. Refused before any training instead.
+_LEARNED_SEPARABLE = (
+    "`method` 'separable' needs kernels that stay rank 1, which learning does not keep; got mode {mode}: "
+    "use method={alternative} or 'auto'"
+)
+_EXACT_METHOD = {1: "'direct' (or 'fft')", 2: "'lowrank' (exact for any kernel)", 3: "'direct' (or 'fft')"}
+# A learned kernel leaves the rank-1 set after one step: 'separable' would train (on a complete
+# basis) and then refuse every forward without a gradient. Refused before any training instead.
+_LEARNED_SEPARABLE = (
+    "`method` 'separable' needs kernels that stay rank 1, which learning does not keep; got mode {mode}: "
+    "use method='lowrank' (exact for any kernel) or 'auto'"
+)
+
 #: What :meth:`FilterConv2d.bake` can turn a layer into.
 BAKE_MODES: tuple[str, ...] = ("frozen", "trainable")
 
@@ -97,6 +111,8 @@ class _FilterConv(nn.Module):
         methods = _plan.METHODS if d == 2 else _plan_nd.METHODS_ND
         if method not in methods:
             raise UnknownNameError("method", method, methods)
+        if method == "separable" and mode in ("trainable", "parametric"):
+            raise ParameterError(_LEARNED_SEPARABLE.format(mode=repr(mode), alternative=_EXACT_METHOD[d]))
         bank = as_bank(bank, ndim=d)
         if bank.ndim != d:
             raise ShapeError(
@@ -126,10 +142,11 @@ class _FilterConv(nn.Module):
         )
         if d == 2:
             self.pad4 = self.padding_spec
-        self.value = as_float("value", value)
+        self.value = _core.border_value(as_float("value", value), self.border)
         self.method = method
         with torch.no_grad():
-            k = bank.to_tensor(dtype=self.weight.dtype, device=self.weight.device)
+            k = _core.cast_kernels("bank", bank.to_tensor(dtype=torch.float64), self.weight.dtype)
+            k = k.to(self.weight.device)
             self.weight.copy_(k.repeat(in_channels, *([1] * d)).unsqueeze(1))
             if self.bias is not None:
                 self.bias.zero_()
@@ -221,9 +238,17 @@ class _FilterConv(nn.Module):
                 f"`x` must be (B, {self.in_channels}, {axes}) or ({self.in_channels}, {axes}); "
                 f"got shape {tuple(x.shape)}"
             )
+        if d == 2:
+            _core.check_pixels("x", x.shape)
+        elif any(v == 0 for v in x.shape[x.dim() - d :]):
+            raise ShapeError(f"`x` must have every spatial axis >= 1; got shape {tuple(x.shape)}")
         if x.dim() == d + 1:  # unbatched (C, *S), as nn.ConvNd accepts
             return self.forward(x.unsqueeze(0))[0]
         weight = self._generated_weight() if "generator" in self._modules else self.weight
+        if self.method == "separable" and weight.requires_grad:
+            raise ParameterError(
+                _LEARNED_SEPARABLE.format(mode="trainable (weight.requires_grad is True)", alternative=_EXACT_METHOD[d])
+            )
         # (C * N, 1, *ks) -> one bank of N kernels per channel, through filter2d's / filter3d's own path
         kernels = weight.reshape(self.in_channels, -1, *weight.shape[2:])
         return _core.filter_tensor(
@@ -277,13 +302,17 @@ class FilterConv2d(_FilterConv, nn.Conv2d):
     anchor : (int, int) or None
         (row, col) kernel tap on the output pixel; default ``(kh // 2, kw // 2)``.
     value : float
-        Border value for ``"constant"``.
+        Border value for ``"constant"``; a non-zero value with another border is
+        refused (it would mean nothing).
     bias : bool
         Add a bias (initialised to zero; frozen in frozen and parametric mode).
     method : {"auto", "direct", "separable", "lowrank", "fft"}
         How the convolution is executed (:mod:`filterbank.plan`). ``"auto"``
         picks the cheapest method whose error stays within the OpenCV parity
         tolerance; ``"direct"`` is the plain grouped ``F.conv2d``.
+        ``"separable"`` needs rank-1 kernels that stay so: it is refused with
+        ``mode="trainable"`` or ``"parametric"``, and in a forward pass while the
+        weight requires grad (use ``"lowrank"``, exact for any kernel).
 
     Attributes
     ----------

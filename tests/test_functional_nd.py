@@ -41,6 +41,11 @@ def ref3d(x, k, border, anchor=None, value=0.0):
     return ndi.correlate(x, k, mode=to_scipy(border), cval=value, origin=origin)
 
 
+def cval(border: str, value: float) -> float:
+    """The constant of ``border="constant"``; 0 with the other borders (a value there is refused, it means nothing)."""
+    return value if border == "constant" else 0.0
+
+
 def ref1d(x, k, border, anchor=None, value=0.0, axis=-1):
     origin = 0 if anchor is None else anchor - len(k) // 2
     return ndi.correlate1d(x, k, axis=axis, mode=to_scipy(border), cval=value, origin=origin)
@@ -65,9 +70,9 @@ def test_filter3d_equals_scipy_correlate(border, vshape, kshape):
     x = RNG.random(vshape)
     k = RNG.standard_normal(kshape)
     for anchor in (None, tuple(int(RNG.integers(0, s)) for s in kshape), tuple(s - 1 for s in kshape)):
-        ref = ref3d(x, k, border, anchor, value=0.3)
+        ref = ref3d(x, k, border, anchor, value=cval(border, 0.3))
         for method in ("direct", "fft"):
-            out = filter3d(x, k, border=border, anchor=anchor, value=0.3, method=method)
+            out = filter3d(x, k, border=border, anchor=anchor, value=cval(border, 0.3), method=method)
             assert out.dtype == np.float64 and out.shape == vshape
             np.testing.assert_allclose(out, ref, rtol=0, atol=1e-13 * scale(k, x))
 
@@ -78,9 +83,9 @@ def test_filter1d_equals_scipy_correlate1d(border, n, klen):
     x = RNG.random(n)
     k = RNG.standard_normal(klen)
     for anchor in (None, 0, klen - 1, int(RNG.integers(0, klen))):
-        ref = ref1d(x, k, border, anchor, value=-1.25)
+        ref = ref1d(x, k, border, anchor, value=cval(border, -1.25))
         for method in METHODS:
-            out = filter1d(x, k, border=border, anchor=anchor, value=-1.25, method=method)
+            out = filter1d(x, k, border=border, anchor=anchor, value=cval(border, -1.25), method=method)
             np.testing.assert_allclose(out, ref, rtol=0, atol=1e-13 * scale(k, x))
 
 
@@ -88,9 +93,9 @@ def test_filter1d_equals_scipy_correlate1d(border, n, klen):
 def test_separable_kernels_all_methods(border):
     x = RNG.random((9, 10, 8))
     k = np.multiply.outer(np.multiply.outer(RNG.standard_normal(4), RNG.standard_normal(3)), RNG.standard_normal(6))
-    ref = ref3d(x, k, border, (1, 2, 5), value=2.0)
+    ref = ref3d(x, k, border, (1, 2, 5), value=cval(border, 2.0))
     for method in METHODS:
-        out = filter3d(x, k, border=border, anchor=(1, 2, 5), value=2.0, method=method)
+        out = filter3d(x, k, border=border, anchor=(1, 2, 5), value=cval(border, 2.0), method=method)
         np.testing.assert_allclose(out, ref, rtol=0, atol=1e-13 * scale(k, x))
 
 
@@ -124,8 +129,10 @@ def test_integer_volumes_round_half_even_and_saturate(dtype):
     x = RNG.integers(info.min, info.max, size=(6, 7, 8), endpoint=True).astype(dtype)
     k = RNG.integers(-8, 9, size=(3, 2, 3)) / 8.0
     for border in BORDERS:
-        ref = np.clip(np.rint(ref3d(x.astype(np.float64), k, border, value=3.0)), info.min, info.max).astype(dtype)
-        out = filter3d(x, k, border=border, value=3.0)
+        ref = np.clip(
+            np.rint(ref3d(x.astype(np.float64), k, border, value=cval(border, 3.0))), info.min, info.max
+        ).astype(dtype)
+        out = filter3d(x, k, border=border, value=cval(border, 3.0))
         assert out.dtype == dtype
         np.testing.assert_array_equal(out, ref)
     box = kernels.box_nd(2, ndim=1)  # (a + b) / 2: exact halves, rounded to even
@@ -214,7 +221,7 @@ def test_property_any_shape_equals_scipy(vshape, kshape, border, seed, method):
     x = rng.random(vshape)
     k = rng.standard_normal(kshape)
     anchor = tuple(int(rng.integers(0, s)) for s in kshape)
-    out = filter3d(x, k, border=border, anchor=anchor, value=0.5, method=method)
+    out = filter3d(x, k, border=border, anchor=anchor, value=cval(border, 0.5), method=method)
     np.testing.assert_allclose(out, ref3d(x, k, border, anchor, 0.5), rtol=0, atol=1e-12 * scale(k, x))
 
 

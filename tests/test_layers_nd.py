@@ -29,9 +29,11 @@ def _bank1d() -> FilterBank:
 def test_filterconv3d_equals_filter3d(border):
     bank = banks3d.gaussian_jet(1, [1.0])
     x = torch.rand(2, 3, 9, 10, 8, dtype=torch.float64)
-    layer = FilterConv3d(bank, 3, border=border, anchor=(1, 5, 2), value=0.25, dtype=torch.float64)
+    layer = FilterConv3d(
+        bank, 3, border=border, anchor=(1, 5, 2), value=0.25 if border == "constant" else 0.0, dtype=torch.float64
+    )
     assert isinstance(layer, nn.Conv3d) and layer.groups == 3 and layer.out_channels == 12
-    ref = filter3d(x, bank, border=border, anchor=(1, 5, 2), value=0.25)
+    ref = filter3d(x, bank, border=border, anchor=(1, 5, 2), value=layer.value)
     np.testing.assert_allclose(layer(x).detach().numpy(), ref.numpy(), rtol=0, atol=1e-13)
     np.testing.assert_allclose(layer(x[0]).detach().numpy(), ref[0].numpy(), rtol=0, atol=1e-13)
     assert list(layer.state_dict()) == ["weight"] and not layer.weight.requires_grad

@@ -15,9 +15,9 @@ the references are SciPy's (``gaussian_filter``, ``gaussian_laplace``, ``sobel``
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import reduce
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from .._errors import ParameterError, ShapeError
 from .._validate import as_float, as_int, int_in_range, positive_float
 from .gaussian import _hermite_poly
 
-__all__ = ["box_nd", "gabor3d", "gaussian_nd", "log_nd", "prewitt_nd", "sobel_nd"]
+__all__ = ["box_nd", "gabor3d", "gaussian_nd", "log_nd", "nd_shape", "prewitt_nd", "sobel_nd"]
 
 _MAX_ORDER = 6
 _TRUNCATE = 4.0
@@ -67,6 +67,49 @@ def _sizes(name: str, value: object, n: int, *, odd: bool) -> list[int]:
         if odd and v % 2 == 0:
             raise ParameterError(f"`{name}` must be odd on each axis; got {value!r}")
     return out
+
+
+def _gauss_sizes(ksize: object, sig: Sequence[float], n: int) -> list[int]:
+    """SciPy's ``2 * int(4 sigma + 0.5) + 1`` per axis for ``ksize=None``, else the given odd sizes."""
+    if ksize is None:
+        return [2 * int(_TRUNCATE * s + 0.5) + 1 for s in sig]
+    return _sizes("ksize", ksize, n, odd=True)
+
+
+def _gabor_sizes(ksize: object, s: float, g_v: float, g_w: float) -> list[int]:
+    if ksize is None:
+        return [2 * math.ceil(3.0 * max(s, s / g_v, s / g_w)) + 1] * 3
+    if _is_seq(ksize) and len(ksize) != 3:  # type: ignore[arg-type]
+        raise ShapeError(f"`ksize` must be an int or (depth, height, width); got {ksize!r}")
+    return _sizes("ksize", ksize, 3, odd=True)
+
+
+def nd_shape(family: str, args: Mapping[str, Any]) -> tuple[int, ...]:
+    """The shape of an N-D family's kernel from its (bound) arguments, without generating it.
+
+    The size rule of :mod:`filterbank.bank.specs` for ``gaussian_nd``, ``log_nd``,
+    ``sobel_nd``, ``prewitt_nd``, ``box_nd`` and ``gabor3d``.
+
+    Examples
+    --------
+    >>> nd_shape("gaussian_nd", {"ksize": None, "sigma": [1.0, 2.0], "order": None, "ndim": None})
+    (9, 17)
+    >>> nd_shape("gabor3d", {"ksize": None, "sigma": 2.0, "gamma": 0.5, "gamma_w": 1.0})
+    (25, 25, 25)
+    """
+    if family in ("sobel_nd", "prewitt_nd"):
+        return (3,) * int_in_range("ndim", args["ndim"], 1, _MAX_NDIM)
+    if family == "gabor3d":
+        s = positive_float("sigma", args["sigma"])
+        g_v, g_w = positive_float("gamma", args["gamma"]), positive_float("gamma_w", args["gamma_w"])
+        return tuple(_gabor_sizes(args["ksize"], s, g_v, g_w))
+    if family == "box_nd":
+        n = _resolve_ndim(args["ndim"], ksize=args["ksize"])
+        return tuple(_sizes("ksize", args["ksize"], n, odd=False))
+    order = args.get("order")
+    n = _resolve_ndim(args["ndim"], ksize=args["ksize"], sigma=args["sigma"], order=order)
+    sig = [positive_float("sigma", v) for v in _per_axis(args["sigma"], n)]
+    return tuple(_gauss_sizes(args["ksize"], sig, n))
 
 
 def _outer(factors: Sequence[np.ndarray]) -> np.ndarray:
@@ -173,10 +216,7 @@ def gaussian_nd(
     n = _resolve_ndim(ndim, ksize=ksize, sigma=sigma, order=order)
     sig = [positive_float("sigma", s) for s in _per_axis(sigma, n)]
     orders = [0] * n if order is None else [int_in_range("order", o, 0, _MAX_ORDER) for o in _per_axis(order, n)]
-    if ksize is None:
-        sizes = [2 * int(_TRUNCATE * s + 0.5) + 1 for s in sig]
-    else:
-        sizes = _sizes("ksize", ksize, n, odd=True)
+    sizes = _gauss_sizes(ksize, sig, n)
     return _outer([gaussian_weights_1d(k, s, o) for k, s, o in zip(sizes, sig, orders, strict=True)])
 
 
@@ -207,7 +247,7 @@ def log_nd(ksize: IntOrSeq | None, sigma: FloatOrSeq, *, ndim: int | None = None
     """
     n = _resolve_ndim(ndim, ksize=ksize, sigma=sigma)
     sig = [positive_float("sigma", s) for s in _per_axis(sigma, n)]
-    sizes = [2 * int(_TRUNCATE * s + 0.5) + 1 for s in sig] if ksize is None else _sizes("ksize", ksize, n, odd=True)
+    sizes = _gauss_sizes(ksize, sig, n)
     out = np.zeros(sizes, dtype=np.float64)
     for a in range(n):
         out += gaussian_nd(sizes, sig, [2 if i == a else 0 for i in range(n)])
@@ -418,13 +458,7 @@ def gabor3d(
     g_w = positive_float("gamma_w", gamma_w)
     ps = as_float("psi", psi)
     frame = gabor_frame(theta, phi)
-    if ksize is None:
-        r = math.ceil(3.0 * max(s, s / g_v, s / g_w))
-        sizes = [2 * r + 1] * 3
-    else:
-        if _is_seq(ksize) and len(ksize) != 3:  # type: ignore[arg-type]
-            raise ShapeError(f"`ksize` must be an int or (depth, height, width); got {ksize!r}")
-        sizes = _sizes("ksize", ksize, 3, odd=True)
+    sizes = _gabor_sizes(ksize, s, g_v, g_w)
     if not isinstance(normalize, (bool, np.bool_)):
         raise ParameterError(f"`normalize` must be a bool; got {normalize!r}")
     z, y, x = np.meshgrid(*[np.arange(-(k // 2), k // 2 + 1, dtype=np.float64) for k in sizes], indexing="ij")

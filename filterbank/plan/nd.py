@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -685,14 +686,40 @@ def choose_nd(
 
 
 def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Tensor:
-    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S)."""
+    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S).
+
+    Non-finite input keeps the 2-D rule (:mod:`filterbank.plan.nonfinite`): the FFT and the
+    Toeplitz GEMM passes would carry a NaN or inf beyond the windows that cover it, so the
+    inputs (batch items) that hold one are computed ``direct``, the others by the chosen method.
+    """
     mth, trees, _ = choose_nd(tuple(x.shape), k, method=method, exact=exact)
     if mth == "direct":
         return _direct(x, k)
     if mth == "fft":
-        return _fft(x, k)
+        return _isolated(x, k, lambda xs: _fft(xs, k))
     assert trees is not None
-    return _separable(x, k, trees)
+    grad = torch.is_grad_enabled() and (x.requires_grad or k.requires_grad)
+    side = max(k.shape[2:])
+    if _uses_shifts(side, side, grad):  # shifted multiply-adds touch a voxel only through its windows
+        return _separable(x, k, trees)
+    return _isolated(x, k, lambda xs: _separable(xs, k, trees))
+
+
+def _isolated(x: torch.Tensor, k: torch.Tensor, run: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """``run(x)``, except that the inputs of ``x`` (M, G, *Sp) holding a non-finite value go ``direct``."""
+    if x.device.type == "meta":
+        return run(x)
+    bad = ~torch.isfinite(x.sum(dim=tuple(range(1, x.dim()))))
+    if not bool(bad.any()):
+        return run(x)
+    if bool(bad.all()):
+        return _direct(x, k)
+    good = ~bad
+    fast, slow = run(x[good]), _direct(x[bad], k)
+    out = fast.new_empty((x.shape[0], *fast.shape[1:]))
+    out[good] = fast
+    out[bad] = slow
+    return out
 
 
 def correlate_nd(

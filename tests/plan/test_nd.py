@@ -176,3 +176,19 @@ def test_cuda_methods_agree():
         np.testing.assert_allclose(
             out.double().cpu().numpy(), ref.cpu().numpy(), atol=1e-5
         )  # 130+ taps: 1e-5 of sum|k|*max|x| = 1
+
+
+@pytest.mark.parametrize("method", ["direct", "separable", "fft"])
+def test_a_non_finite_voxel_stays_inside_its_windows(method):
+    # The 2-D rule (filterbank.plan.nonfinite): an output is non-finite only where its window covers the NaN,
+    # and another volume of the batch is untouched, whatever the method.
+    k = torch.from_numpy(kernels.gaussian_nd((9, 11, 13), 2.0)).unsqueeze(0)  # 1287 taps: FFT allowed
+    x = torch.rand(2, 1, 20, 22, 24, dtype=torch.float64)
+    x[1, 0, 10, 11, 12] = float("nan")
+    y = correlate_valid_nd(x, k, method=method)
+    assert bool(torch.isfinite(y[0]).all())
+    bad = ~torch.isfinite(y[1, 0])
+    window = torch.zeros_like(bad)
+    # output (i, j, l) reads x[i : i + 9, j : j + 11, l : l + 13]: those covering (10, 11, 12)
+    window[10 - 8 : 11, 11 - 10 : 12, 12 - 12 : 13] = True
+    assert bool(bad.any()) and not bool((bad & ~window).any())
