@@ -64,6 +64,7 @@ try:
     import dask
     import dask.array as da
     import zarr
+    from dask.base import tokenize
     from dask.callbacks import Callback
 except ImportError as exc:  # pragma: no cover - `make setup` installs the extra
     raise ImportError(
@@ -119,7 +120,7 @@ class _Axis:
         return 0, 0, self.before if index == 0 else 0, self.after if index == count - 1 else 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Job:
     """Everything a block needs, shipped to workers (plain, picklable values; the kernel as numpy)."""
 
@@ -433,7 +434,7 @@ def filter2d(
         drop_axis=2 if job.squeeze else None,
         dtype=job.out_dtype,
         meta=meta,
-        name=f"filterbank-filter2d-{uuid.uuid4().hex[:12]}",
+        name=f"filterbank-filter2d-{tokenize(prep.source, job)}",  # same inputs, same keys
     )
 
 
@@ -696,7 +697,7 @@ def apply_to_zarr(
             drop_axis=2,
             dtype=np.int8,
             meta=np.empty((0, 0), dtype=np.int8),
-            name=f"filterbank-zarr-write-{uuid.uuid4().hex[:12]}",
+            name=f"filterbank-zarr-write-{tokenize(prep.source, prep.job, str(tmp))}",
         )
         _run(writes, scheduler, progress, connect_timeout)
         z.attrs["complete"] = True  # last: an interrupted write never says complete

@@ -142,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             t1 = time.perf_counter()
             base = mem.sample()
             x = _zarr.open_image(image, chunk=args.chunk).astype(np.float32) / np.float32(255.0)
-            fd.apply_to_zarr(
-                x, bank, out, chunk=args.chunk, scheduler=args.scheduler, force=True, progress=progress
-            )
+            fd.apply_to_zarr(x, bank, out, chunk=args.chunk, scheduler=args.scheduler, force=True, progress=progress)
             seconds = time.perf_counter() - t1
         z = zarr.open_array(out, mode="r")
         disk = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
