@@ -42,7 +42,7 @@ import re
 import shutil
 import sys
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,7 @@ except ImportError as exc:  # pragma: no cover - `make setup` installs the extra
         "pip install 'filterbank[dask]'"
     ) from exc
 
-__all__ = ["LOCAL_SCHEDULERS", "apply_to_zarr", "filter2d", "halo"]
+__all__ = ["LOCAL_SCHEDULERS", "apply_many_to_zarr", "apply_to_zarr", "filter2d", "halo"]
 
 #: Dask's local schedulers accepted by name (anything else must be a ``tcp://`` address or a Client).
 LOCAL_SCHEDULERS: tuple[str, ...] = ("threads", "processes", "synchronous")
@@ -476,18 +476,50 @@ def _write_block(
     return np.ones((1, 1), dtype=np.int8)
 
 
-class _Counter(Callback):
-    """Counts finished write tasks of a local scheduler run and reports them."""
+@dataclass(eq=False)
+class _Target:
+    """One image's Zarr array being written: its write tasks, its temporary folder and its final name."""
 
-    def __init__(self, name: str, total: int, progress: Callable[[int, int], object] | None) -> None:
+    out: Path
+    tmp: Path
+    writes: da.Array
+    done: int = 0
+
+    @property
+    def total(self) -> int:
+        return int(np.prod(self.writes.numblocks))
+
+    def block_done(self) -> None:
+        self.done += 1
+        if self.done == self.total:
+            z = zarr.open_array(store=str(self.tmp), mode="r+")
+            z.attrs["complete"] = True  # last: an interrupted write never says complete
+            if self.out.exists():
+                shutil.rmtree(self.out) if self.out.is_dir() else self.out.unlink()
+            os.replace(self.tmp, self.out)
+
+    def discard(self) -> None:
+        if self.done < self.total:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class _Counter(Callback):
+    """Counts finished write tasks of a local scheduler run: finishes each image, reports progress."""
+
+    def __init__(self, targets: list[_Target], progress: Callable[[int, int], object] | None) -> None:
         super().__init__()
-        self.name, self.total, self.progress, self.done = name, total, progress, 0
+        self.by_name = {t.writes.name: t for t in targets}
+        self.total = sum(t.total for t in targets)
+        self.progress, self.done = progress, 0
 
     def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
-        if isinstance(key, tuple) and key[0] == self.name:
-            self.done += 1
-            if self.progress is not None:
-                self.progress(self.done, self.total)
+        target = self.by_name.get(key[0]) if isinstance(key, tuple) else None
+        if target is None:
+            return
+        target.block_done()
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
 
 _ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://.+|[\w.-]+:\d+)$")
@@ -521,22 +553,25 @@ def _client_for(scheduler: Any, timeout: float) -> tuple[Any, bool] | None:
     raise UnknownNameError("scheduler", scheduler, (*LOCAL_SCHEDULERS, "tcp://HOST:PORT", "a distributed.Client"))
 
 
-def _run(writes: da.Array, scheduler: Any, progress: Callable[[int, int], object] | None, timeout: float) -> None:
-    total = int(np.prod(writes.numblocks))
+def _run(targets: list[_Target], scheduler: Any, progress: Callable[[int, int], object] | None, timeout: float) -> None:
+    # One key per block (no final concatenation that the optimiser could fuse the writes into).
+    blocks = [(t, d) for t in targets for d in t.writes.to_delayed().ravel()]
     client = _client_for(scheduler, timeout)
     if client is None:
-        with _Counter(writes.name, total, progress):
-            dask.compute(writes, scheduler=scheduler or "threads")
+        with _Counter(targets, progress):
+            dask.compute(*(d for _, d in blocks), scheduler=scheduler or "threads")
         return
     from distributed import as_completed
 
     cl, owned = client
-    futures = cl.compute(list(writes.to_delayed().ravel()))
+    futures = cl.compute([d for _, d in blocks])
+    owner = {f.key: t for f, (t, _) in zip(futures, blocks, strict=True)}
     try:
         for done, fut in enumerate(as_completed(futures), 1):
             fut.result()
+            owner[fut.key].block_done()
             if progress is not None:
-                progress(done, total)
+                progress(done, len(futures))
     except BaseException:
         cl.cancel(futures)
         raise
@@ -563,7 +598,7 @@ def _attributes(
         "anchor": [top, left],
         "method": job.method,
         "channel_layout": "channels last; channel c * N + n = input channel c filtered by kernel n",
-        "input_shape": list(image.shape),
+        "input_shape": list(image.shape),  # the (H, W, C) source
         "input_dtype": str(image.dtype),
         **_jsonable(dict(extra)),
         "complete": False,
@@ -656,55 +691,141 @@ def apply_to_zarr(
     >>> z.shape, z.chunks, z.attrs["complete"]
     ((40, 50, 2), (16, 16, 2), True)
     """
-    chunk = int_in_range("chunk", chunk, 1)
-    target = Path(out)
-    if target.exists() and not force:
-        raise OutputExistsError(f"`out` {str(target)!r} exists; pass force=True (--force) to replace it")
+    return apply_many_to_zarr(
+        [(image, out, attributes or {})],
+        kernel,
+        chunk=chunk,
+        border=border,
+        anchor=anchor,
+        value=value,
+        method=method,
+        device=device,
+        scheduler=scheduler,
+        force=force,
+        progress=progress,
+        connect_timeout=connect_timeout,
+    )[0]
+
+
+def _source(image: Any, chunk: int) -> da.Array:
+    """The image as a dask array chunked ``(chunk, chunk, C)``."""
     if isinstance(image, da.Array):
-        x = _check_image(image)
-        x = x.rechunk((chunk, chunk, -1))
-    else:
-        arr = image if hasattr(image, "shape") and hasattr(image, "dtype") else np.asarray(image)
-        if len(arr.shape) not in (2, 3):
-            raise ShapeError(f"`image` must be (H, W) or (H, W, C), channels last; got shape {tuple(arr.shape)}")
-        x = da.from_array(arr, chunks=(chunk, chunk, -1) if len(arr.shape) == 3 else (chunk, chunk))
-    kh, kw = np.shape(as_kernel_tensor(kernel, dtype=torch.float64))[1:]
-    for size, need, what in zip(x.shape[:2], halo((kh, kw), anchor), ("rows", "columns"), strict=True):
+        return _check_image(image).rechunk((chunk, chunk, -1))
+    arr = image if hasattr(image, "shape") and hasattr(image, "dtype") else np.asarray(image)
+    if len(arr.shape) not in (2, 3):
+        raise ShapeError(f"`image` must be (H, W) or (H, W, C), channels last; got shape {tuple(arr.shape)}")
+    return _check_image(da.from_array(arr, chunks=(chunk, chunk, -1)[: len(arr.shape)]))
+
+
+def _check_chunk(x: da.Array, chunk: int, ksize: tuple[int, int], anchor: tuple[int, int] | None) -> None:
+    for size, need, what in zip(x.shape[:2], halo(ksize, anchor), ("rows", "columns"), strict=True):
         if chunk < size and chunk <= need:
             raise ParameterError(
-                f"`chunk` must be larger than the kernel's halo of {need} {what} (kernel {kh}x{kw}, "
+                f"`chunk` must be larger than the kernel's halo of {need} {what} (kernel {ksize[0]}x{ksize[1]}, "
                 f"anchor {anchor}) when the image is cut into chunks; got {chunk}"
             )
-    prep = _prepare(x, kernel, border, anchor, value, np.float32, method, device)
-    h, w = x.shape[:2]
-    shape = (h, w, prep.channels)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
-    attrs = _attributes(kernel, prep, anchor, image, attributes or {})
+
+
+def apply_many_to_zarr(
+    items: Sequence[tuple[Any, str | os.PathLike[str]] | tuple[Any, str | os.PathLike[str], Mapping[str, Any]]],
+    kernel: KernelLike,
+    *,
+    chunk: int = 1024,
+    border: str | int = "reflect101",
+    anchor: tuple[int, int] | None = None,
+    value: float = 0.0,
+    method: str = "auto",
+    device: str | torch.device | None = None,
+    scheduler: Any = None,
+    force: bool = False,
+    progress: Callable[[int, int], object] | None = None,
+    connect_timeout: float = 10.0,
+) -> list[Path]:
+    """:func:`apply_to_zarr` for several images at once: their blocks run as one set of parallel tasks.
+
+    Parameters
+    ----------
+    items : sequence of (image, out) or (image, out, attributes)
+        Each image (as in :func:`apply_to_zarr`), its Zarr output and optional extra attributes.
+    kernel, chunk, border, anchor, value, method, device, scheduler, force, connect_timeout
+        As in :func:`apply_to_zarr`, for every image.
+    progress : callable, optional
+        ``progress(blocks_done, blocks_total)`` over all images.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The outputs, in the order of ``items``. Each one is completed (``complete: true``,
+        renamed from its temporary name) as soon as its own last block is written, so a run
+        that fails part-way keeps the images it finished and leaves no ``out`` for the others.
+
+    Raises
+    ------
+    OutputExistsError, ParameterError, SchedulerError, UnknownNameError, ShapeError, DTypeError
+        As :func:`apply_to_zarr`; every output and argument is checked before any work, and two
+        items naming the same output are refused.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib, zarr
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> imgs = [np.ones((20, 30), np.float32), np.zeros((25, 10, 3), np.uint8)]
+    >>> outs = apply_many_to_zarr([(imgs[0], d / "a.zarr"), (imgs[1], d / "b.zarr")], np.ones((3, 3)), chunk=8)
+    >>> [zarr.open_array(p, mode="r").shape for p in outs]
+    [(20, 30, 1), (25, 10, 3)]
+    """
+    chunk = int_in_range("chunk", chunk, 1)
+    ksize = tuple(np.shape(as_kernel_tensor(kernel, dtype=torch.float64))[1:])
+    planned: list[tuple[_Prepared, Path, dict[str, Any]]] = []
+    seen: set[Path] = set()
+    for item in items:
+        image, out = item[0], Path(item[1])
+        if out.resolve() in seen:
+            raise ParameterError(f"`out` {str(out)!r} is named by two items; every image needs its own output")
+        seen.add(out.resolve())
+        if out.exists() and not force:
+            raise OutputExistsError(f"`out` {str(out)!r} exists; pass force=True (--force) to replace it")
+        x = _source(image, chunk)
+        _check_chunk(x, chunk, ksize, anchor)  # type: ignore[arg-type]
+        prep = _prepare(x, kernel, border, anchor, value, np.float32, method, device)
+        attrs = _attributes(kernel, prep, anchor, x, item[2] if len(item) > 2 else {})  # type: ignore[misc]
+        planned.append((prep, out, attrs))
+    targets: list[_Target] = []
     try:
-        z = zarr.create_array(
-            store=str(tmp), shape=shape, chunks=(chunk, chunk, prep.channels), dtype="float32", attributes=attrs
-        )
-        rows, cols = prep.chunks
-        writes = da.map_blocks(
-            _write_block,
-            prep.source,
-            job=prep.job,
-            store=str(tmp),
-            row_starts=tuple(np.cumsum((0, *rows[:-1])).tolist()),
-            col_starts=tuple(np.cumsum((0, *cols[:-1])).tolist()),
-            chunks=((1,) * len(rows), (1,) * len(cols)),
-            drop_axis=2,
-            dtype=np.int8,
-            meta=np.empty((0, 0), dtype=np.int8),
-            name=f"filterbank-zarr-write-{tokenize(prep.source, prep.job, str(tmp))}",
-        )
-        _run(writes, scheduler, progress, connect_timeout)
-        z.attrs["complete"] = True  # last: an interrupted write never says complete
-        if target.exists():
-            shutil.rmtree(target) if target.is_dir() else target.unlink()
-        os.replace(tmp, target)
+        for prep, out, attrs in planned:
+            targets.append(_target(prep, out, chunk, attrs))
+        _run(targets, scheduler, progress, connect_timeout)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for t in targets:
+            t.discard()
         raise
-    return target
+    return [out for _, out, _ in planned]
+
+
+def _target(prep: _Prepared, out: Path, chunk: int, attrs: dict[str, Any]) -> _Target:
+    """Create the temporary Zarr array (``complete: false``) and the tasks that fill it."""
+    h, w = sum(prep.chunks[0]), sum(prep.chunks[1])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex[:8]}")
+    zarr.create_array(
+        store=str(tmp),
+        shape=(h, w, prep.channels),
+        chunks=(chunk, chunk, prep.channels),
+        dtype="float32",
+        attributes=attrs,
+    )
+    rows, cols = prep.chunks
+    writes = da.map_blocks(
+        _write_block,
+        prep.source,
+        job=prep.job,
+        store=str(tmp),
+        row_starts=tuple(np.cumsum((0, *rows[:-1])).tolist()),
+        col_starts=tuple(np.cumsum((0, *cols[:-1])).tolist()),
+        chunks=((1,) * len(rows), (1,) * len(cols)),
+        drop_axis=2,
+        dtype=np.int8,
+        meta=np.empty((0, 0), dtype=np.int8),
+        name=f"filterbank-zarr-write-{tokenize(prep.source, prep.job, str(tmp))}",
+    )
+    return _Target(out, tmp, writes)

@@ -235,15 +235,17 @@ def test_apply_to_zarr_values_attributes_and_completion(tmp_path) -> None:
     out = tmp_path / "resp.zarr"
 
     def progress(done: int, total: int) -> None:
+        # the array being written, wherever it is now (renamed to `out` once its last block is in)
         partial = [p for p in tmp_path.iterdir() if p.name.startswith(".resp.zarr.partial-")]
-        attrs = json.loads((partial[0] / "zarr.json").read_text())["attributes"]
+        attrs = json.loads(((partial[0] if partial else out) / "zarr.json").read_text())["attributes"]
         seen.append((done, total, out.exists(), attrs["complete"]))
 
     path = fd.apply_to_zarr(img, bank, out, chunk=16, method="direct", progress=progress)
     assert path == out
     # 13 x 13 taps, halo 6: rows (16, 16, 13); columns (16, 16, 16, 4) -> the last merged: (16, 16, 20)
     assert [s[:2] for s in seen] == [(i, 9) for i in range(1, 10)]
-    assert not any(s[2] or s[3] for s in seen)  # while writing: no `out`, and not complete
+    # while writing: no `out`, and the temporary array says complete: false; after the last block both
+    assert [s[2:] for s in seen] == [(False, False)] * 8 + [(True, True)]
     z = zarr.open_array(out, mode="r")
     assert z.shape == (45, 52, 3 * len(bank)) and z.chunks == (16, 16, 3 * len(bank)) and z.dtype == np.float32
     np.testing.assert_array_equal(z[:], filterbank.filter2d(img, bank, out_dtype=np.float32, method="direct"))
@@ -279,6 +281,36 @@ def test_a_failed_write_leaves_nothing_that_looks_complete(tmp_path) -> None:
     with pytest.raises(RuntimeError, match="disk full"):
         fd.apply_to_zarr(x, np.ones((3, 3)), tmp_path / "r.zarr", chunk=16, scheduler="synchronous")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_many_images_as_one_set_of_tasks(tmp_path) -> None:
+    imgs = [_image((30, 41), np.float32), _image((25, 20, 3), np.uint16)]
+    k = RNG.standard_normal((2, 5, 4))
+    items = [(imgs[0], tmp_path / "a.zarr"), (imgs[1], tmp_path / "b.zarr", {"source": "b.tif"})]
+    done: list[tuple[int, int]] = []
+    outs = fd.apply_many_to_zarr(items, k, chunk=10, method="direct", progress=lambda i, n: done.append((i, n)))
+    assert outs == [tmp_path / "a.zarr", tmp_path / "b.zarr"]
+    assert done == [(i, 12 + 6) for i in range(1, 19)]  # 3 x 4 blocks and 3 x 2 blocks
+    for img, out in zip(imgs, outs, strict=True):
+        z = zarr.open_array(out, mode="r")
+        np.testing.assert_array_equal(z[:], filterbank.filter2d(img, k, out_dtype=np.float32, method="direct"))
+    assert zarr.open_array(outs[1], mode="r").attrs["source"] == "b.tif"
+    with pytest.raises(_errors.ParameterError, match="named by two items"):
+        fd.apply_many_to_zarr([(imgs[0], tmp_path / "c.zarr"), (imgs[1], tmp_path / "c.zarr")], k, chunk=10)
+
+    def fail(block: np.ndarray, block_info=None) -> np.ndarray:
+        if block_info[0]["chunk-location"][:2] == (1, 1):
+            raise RuntimeError("unreadable tile")
+        return block
+
+    bad = da.from_array(imgs[0], chunks=10).map_blocks(fail, dtype=np.float32)
+    items = [(imgs[1], tmp_path / "d.zarr"), (bad, tmp_path / "e.zarr")]
+    with pytest.raises(RuntimeError, match="unreadable tile"):
+        fd.apply_many_to_zarr(items, k, chunk=10, scheduler="synchronous")
+    left = {p.name for p in tmp_path.iterdir()} - {"a.zarr", "b.zarr"}
+    assert left <= {"d.zarr"}  # the failed image left nothing; the other is absent or complete
+    if left:
+        assert zarr.open_array(tmp_path / "d.zarr", mode="r").attrs["complete"] is True
 
 
 def test_apply_to_zarr_bad_input(tmp_path) -> None:
