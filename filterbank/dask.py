@@ -51,6 +51,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import _core
 from . import borders as _borders
 from . import plan as _plan
 from ._device import exact_fp32, resolve_device
@@ -131,7 +132,6 @@ class _Job:
     compute: torch.dtype
     out_dtype: np.dtype
     method: str
-    exact: bool
     device: str | None
     widen: int  # pad a block's input to more than this many elements (0: never); see _ONEDNN_MIN_NUMEL
     squeeze: bool  # 2-D image and a single kernel: the output has no channel axis
@@ -185,38 +185,28 @@ def _merge_chunks(chunks: tuple[int, ...], minimum: int) -> tuple[int, ...]:
 
 
 # --------------------------------------------------------------------------------------- blocks
-def _compute_dtype(image: np.dtype, out: np.dtype) -> torch.dtype:
-    """OpenCV's rule, as :func:`filterbank.filter2d` applies it: float64 when the input or the
-    output is float64, float32 otherwise (integer and float32 images)."""
-    return torch.float64 if np.dtype(np.float64) in (image, out) else torch.float32
-
-
-def _cast(y: torch.Tensor, out: np.dtype) -> torch.Tensor:
-    """The output cast of :func:`filterbank.filter2d`: integers rounded half to even and saturated."""
-    out_t = torch.from_numpy(np.empty(0, dtype=out)).dtype
-    if out_t.is_floating_point:
-        return y.to(out_t)
-    info = torch.iinfo(out_t)
-    return torch.round(y).clamp_(info.min, info.max).to(out_t)
+def _torch_dtype(dtype: np.dtype) -> torch.dtype:
+    return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
 
 
 def _filter_local(block: np.ndarray, job: _Job, pads: tuple[int, int, int, int]) -> np.ndarray:
     """Filter one block ``(h', w', C)`` that already holds its neighbours' halo: apply the border on the
-    sides in ``pads`` (image edges), correlate (valid part), cast. Returns ``(h, w, C*N)`` or ``(h, w)``."""
+    sides in ``pads`` (image edges), then the one core path (plan, run, cast) on the valid part.
+    Returns ``(h, w, C*N)``, or ``(h, w)`` for one kernel on a 2-D image."""
     device = torch.device("cpu") if job.device is None else resolve_device(job.device)
     x = torch.from_numpy(np.ascontiguousarray(block)).permute(2, 0, 1).unsqueeze(0)
     with exact_fp32(device), torch.no_grad():
         x = x.to(device=device, dtype=job.compute)
-        k = torch.from_numpy(job.kernel).to(device=device, dtype=job.compute)
+        k = torch.from_numpy(job.kernel).to(device=device, dtype=job.compute).unsqueeze(0)
         xp = _borders.pad(x, pads, job.border, job.value).contiguous()
         extra = 0
         if job.widen and xp.shape[-2] * xp.shape[-1] <= job.widen:
             extra = -(-(job.widen + 1) // xp.shape[-2]) - xp.shape[-1]
             xp = F.pad(xp, (0, extra))
-        y = _plan.correlate_valid(xp, k, method=job.method, exact=job.exact)
-        if extra:
-            y = y[..., : y.shape[-1] - extra]
-        y = _cast(y, job.out_dtype)[0].permute(1, 2, 0)
+        y = _core.filter_tensor(
+            xp, k, padding=(0, 0, 0, 0), border=job.border, method=job.method, out_dtype=_torch_dtype(job.out_dtype)
+        )
+        y = y[0, :, :, : y.shape[-1] - extra].permute(1, 2, 0)
     out = y.contiguous().cpu().numpy()
     return out[..., 0] if job.squeeze else out
 
@@ -333,7 +323,7 @@ def _prepare(
     pads = _borders.padding_for((kh, kw), anchor)
     h, w, c = x.shape
     hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
-    compute = _compute_dtype(x.dtype, sample.dtype)
+    compute = _core.compute_dtype(_torch_dtype(x.dtype), _torch_dtype(sample.dtype))
     exact = sample.dtype.kind != "f" and kh * kw < OPENCV_DFT_TAPS
     if method == "auto":  # the method the in-memory call would choose for the whole image, in every block
         method = _plan.choose((c, 1, hp, wp), torch.from_numpy(k).to(compute).unsqueeze(0), exact=exact)[0]
@@ -348,7 +338,6 @@ def _prepare(
         compute=compute,
         out_dtype=sample.dtype,
         method=method,
-        exact=exact,
         device=dev,
         widen=_ONEDNN_MIN_NUMEL if risk and not small else 0,
         squeeze=sample.ndim == 2,
