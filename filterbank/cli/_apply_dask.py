@@ -136,6 +136,7 @@ def run(args: argparse.Namespace, bank: FilterBank, label: str, border: str) -> 
         scheduler=args.scheduler,
         force=args.force,
         progress=BlockProgress(enabled=not args.quiet),
+        connect_timeout=args.connect_timeout,
     )
     where = f"{border}; chunks {args.chunk}; {args.scheduler}; {time.perf_counter() - t0:.1f} s"
     if len(outs) == 1:

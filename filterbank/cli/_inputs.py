@@ -8,7 +8,6 @@ limit as a one-line error unless the caller allows large images.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,12 +31,15 @@ SCALES: dict[np.dtype, float] = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16):
 
 
 def _read(path: Path) -> np.ndarray:
-    with Image.open(path) as opened:  # the header only: the size check happens here
+    with Image.open(path) as opened:
         mode = opened.mode
         if mode not in _WIDE_MODES:
             return load_image(path)
-        img = ImageOps.exif_transpose(opened)
-        return np.asarray(img).astype(_WIDE_MODES[mode], order="C")  # native byte order
+        try:
+            img = ImageOps.exif_transpose(opened)
+            return np.asarray(img).astype(_WIDE_MODES[mode], order="C")  # native byte order
+        except (OSError, SyntaxError, ValueError) as exc:  # a truncated or corrupt file
+            raise ParameterError(f"cannot read image file {str(path)!r}: {exc}") from exc
 
 
 def read_image(path: str | Path, *, allow_large: bool = False) -> np.ndarray:
@@ -79,20 +81,19 @@ def read_image(path: str | Path, *, allow_large: bool = False) -> np.ndarray:
     if not path.is_file():
         return load_image(path)  # its errors: missing file, not a regular file
     limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # the limit is checked here, once, with a message that names the flag
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            if allow_large:
-                Image.MAX_IMAGE_PIXELS = None
-            return _read(path)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise CliError(
-            f"image {str(path)!r} is too large to read safely: {exc} Pass --allow-large if you trust the file"
-        ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ParameterError(f"cannot read image file {str(path)!r}: {exc}") from exc
+        try:
+            with Image.open(path) as opened:  # the header only
+                w, h = opened.size
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            return load_image(path)  # not an image Pillow knows: its one-line error
+        if limit and w * h > limit and not allow_large:
+            raise CliError(
+                f"image {str(path)!r} has {w} x {h} = {w * h:,} pixels, above Pillow's decompression-bomb limit "
+                f"of {limit:,} (PIL.Image.MAX_IMAGE_PIXELS); pass --allow-large if you trust the file"
+            )
+        return _read(path)
     finally:
         Image.MAX_IMAGE_PIXELS = limit
 

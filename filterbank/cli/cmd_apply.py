@@ -133,6 +133,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="NAME",
         help="--engine dask: threads (default), processes, synchronous, or a scheduler address tcp://HOST:PORT",
     )
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=10.0,
+        metavar="SEC",
+        help="--engine dask: seconds to wait for a scheduler address (default 10)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     add_threads(p)
     p.set_defaults(func=run)
