@@ -277,7 +277,7 @@ def _filter_tensor(
     """(B, C, H, W) -> (B, C*N, H, W): OpenCV's arithmetic dtype, then the one core path (pad, plan, cast)."""
     compute = _core.compute_dtype(x.dtype, out_dtype)
     kt = as_kernel_tensor(k, dtype=compute, device=x.device)
-    padding = _borders.padding_for(tuple(kt.shape[-2:]), anchor)
+    padding = _borders.padding_for((kt.shape[-2], kt.shape[-1]), anchor)
     return _core.filter_tensor(
         x.to(compute),
         kt.unsqueeze(0),

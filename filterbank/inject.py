@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -14,6 +14,7 @@ from torch.nn.utils import parametrize
 
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
 from ._shape import center_fit
+from ._types import KernelLike
 from .bank import FilterBank, as_bank
 from .layers import FilterConv2d, check_bake_mode, check_learn, check_mode, set_plain_weight
 from .parametric import KernelGenerator
@@ -40,6 +41,9 @@ class PartialFreeze(nn.Module):
     reference notes: masked channels drift under weight decay).
     """
 
+    fixed: torch.Tensor  # buffers
+    mask: torch.Tensor
+
     def __init__(self, fixed: torch.Tensor, mask: torch.Tensor) -> None:
         super().__init__()
         self.register_buffer("fixed", fixed.detach().clone())
@@ -59,6 +63,10 @@ class ParametricWeight(nn.Module):
     The index buffers are derived from the construction arguments and are not
     part of the ``state_dict``.
     """
+
+    rows: torch.Tensor  # buffers
+    mask: torch.Tensor
+    in_weights: torch.Tensor
 
     def __init__(
         self,
@@ -107,7 +115,7 @@ def _channels(out_channels: Any, n: int, total: int, groups: int) -> list[int]:
     for c in out_channels:
         if isinstance(c, bool) or not isinstance(c, numbers.Integral):
             raise DTypeError(f"`out_channels` entries must be integers; got {c!r}")
-        if not 0 <= c < total:
+        if not 0 <= int(c) < total:
             raise ParameterError(f"`out_channels` entries must be in [0, {total - 1}]; got {int(c)}")
         chans.append(int(c))
     if len(set(chans)) != len(chans):
@@ -130,7 +138,7 @@ def _fit_kernels(bank: FilterBank, ksize: tuple[int, int]) -> np.ndarray:
 
 def inject(
     conv: nn.Conv2d,
-    bank: FilterBank | Any,
+    bank: KernelLike,
     *,
     mode: str = "frozen",
     out_channels: Sequence[int] | None = None,
@@ -232,7 +240,7 @@ def inject(
     if bias not in ("zero", "keep"):
         raise ParameterError(f"`bias` must be 'zero' or 'keep'; got {bias!r}")
     bank = as_bank(bank)
-    kernels = _fit_kernels(bank, tuple(conv.kernel_size))
+    kernels = _fit_kernels(bank, (conv.kernel_size[0], conv.kernel_size[1]))
     out_c, cg = conv.out_channels, conv.in_channels // conv.groups
     chans = _channels(out_channels, len(bank), out_c, conv.groups)
     n = len(bank)
@@ -279,7 +287,7 @@ def _inject_parametric(
     else:
         in_weights = torch.zeros(cg, dtype=weight.dtype, device=weight.device)
         in_weights[only] = 1.0
-    pw = ParametricWeight(gen, chans, out_c, in_weights, tuple(conv.kernel_size)).to(weight.device)
+    pw = ParametricWeight(gen, chans, out_c, in_weights, (conv.kernel_size[0], conv.kernel_size[1])).to(weight.device)
     full = len(chans) == out_c
     if parametrize.is_parametrized(conv, "weight"):
         _owned(conv, "weight")
@@ -293,8 +301,13 @@ def _inject_parametric(
     _add_plain_layout_hook(conv)
 
 
+def _plist(conv: nn.Module, name: str) -> parametrize.ParametrizationList:
+    """``conv.parametrizations[name]``: torch adds ``parametrizations`` at run time, so mypy cannot see its type."""
+    return cast(parametrize.ParametrizationList, cast(nn.ModuleDict, conv.parametrizations)[name])
+
+
 def _owned(conv: nn.Module, name: str) -> None:
-    for p in conv.parametrizations[name]:
+    for p in _plist(conv, name):
         if not isinstance(p, (PartialFreeze, ParametricWeight)):
             raise ParameterError(
                 f"`conv.{name}` already carries a parametrisation filterbank does not own "
@@ -307,8 +320,8 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
     pmod = _partial_freeze(conv, name)
     with torch.no_grad():
         if pmod is not None:
-            free = conv.parametrizations[name].original
-            if len(conv.parametrizations[name]) == 1:
+            free = _plist(conv, name).original
+            if len(_plist(conv, name)) == 1:
                 free[index] = values
             pmod.fixed[index] = values
             pmod.mask[index] = frozen
@@ -352,7 +365,7 @@ def _partial_freeze(conv: nn.Module, name: str) -> PartialFreeze | None:
     if not parametrize.is_parametrized(conv, name):
         return None
     _owned(conv, name)
-    top = conv.parametrizations[name][-1]
+    top = _plist(conv, name)[-1]
     return top if isinstance(top, PartialFreeze) else None
 
 
@@ -368,7 +381,7 @@ def _plain_layout_hook(module: nn.Module, state_dict: dict, prefix: str, *args: 
     current = None
     for name in ("weight", "bias"):
         key, orig = prefix + name, f"{prefix}parametrizations.{name}.original"
-        if name not in module.parametrizations or key not in state_dict or orig in state_dict:
+        if not parametrize.is_parametrized(module, name) or key not in state_dict or orig in state_dict:
             continue
         state_dict[orig] = state_dict.pop(key)
         if current is None:
@@ -394,11 +407,11 @@ def _parameters(module: nn.Module, names: str | Sequence[str] | None) -> Iterato
     patterns = [names] if isinstance(names, str) else names
     if patterns is not None and not all(isinstance(p, str) for p in patterns):
         raise DTypeError(f"`names` must be a pattern or a sequence of patterns; got {names!r}")
-    matched = set()
+    matched: set[str] = set()
     for qual, p in module.named_parameters():
         hit = patterns is None or [pat for pat in patterns if fnmatch.fnmatchcase(qual, pat)]
         if hit:
-            if patterns is not None:
+            if isinstance(hit, list):  # patterns were given
                 matched.update(hit)
             yield qual, p
     if patterns is not None:
@@ -549,7 +562,7 @@ def _select(model: nn.Module, where: Any) -> list[str]:
 
 def inject_model(
     model: nn.Module,
-    bank: FilterBank | Any,
+    bank: KernelLike,
     *,
     where: str | Sequence[str] | Callable[[str, nn.Conv2d], bool] = "first",
     **options: Any,
@@ -594,7 +607,7 @@ def inject_model(
     chosen = _select(model, where)
     bank = as_bank(bank)
     for name in chosen:
-        inject(model.get_submodule(name), bank, **options)
+        inject(cast(nn.Conv2d, model.get_submodule(name)), bank, **options)  # _select names only nn.Conv2d
     return chosen
 
 
@@ -634,24 +647,24 @@ def bake(module: nn.Module, mode: str = "frozen") -> nn.Module:
         if isinstance(m, FilterConv2d) and m.mode == "parametric":
             m.bake(mode)
         elif parametrize.is_parametrized(m, "weight") and any(
-            isinstance(p, ParametricWeight) for p in m.parametrizations["weight"]
+            isinstance(p, ParametricWeight) for p in _plist(m, "weight")
         ):
             _bake_conv(m, mode)
     return module
 
 
 def _bake_conv(conv: nn.Module, mode: str) -> None:
-    plist = conv.parametrizations["weight"]
+    plist = _plist(conv, "weight")
     original = plist.original
     frozen = torch.zeros((original.shape[0], 1, 1, 1), dtype=torch.bool, device=original.device)
-    for p in plist:  # later parametrisations cover earlier ones
+    for p in cast("Iterable[PartialFreeze | ParametricWeight]", plist):  # bake() sends ours; later cover earlier
         if isinstance(p, PartialFreeze) or mode == "frozen":
             frozen = frozen | p.mask
         else:  # generated channels that become trainable
             frozen = frozen & ~p.mask
     was_free = original.requires_grad
     with torch.no_grad():
-        w = conv.weight.detach().clone()
+        w = cast(torch.Tensor, conv.weight).detach().clone()  # parametrised: a tensor (mypy sees a Module's attr)
     parametrize.remove_parametrizations(conv, "weight", leave_parametrized=False)
     set_plain_weight(conv, w)
     if bool(frozen.all()):

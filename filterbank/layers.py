@@ -12,8 +12,9 @@ from . import _core
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import ParameterError, ShapeError, UnknownNameError
+from ._types import KernelLike
 from ._validate import as_float, int_in_range
-from .bank import FilterBank, as_bank
+from .bank import as_bank
 from .parametric import KernelGenerator
 
 __all__ = ["BAKE_MODES", "MODES", "FilterConv2d"]
@@ -44,7 +45,7 @@ def check_bake_mode(mode: str) -> str:
     return mode
 
 
-def set_plain_weight(conv: nn.Conv2d, w: torch.Tensor) -> None:
+def set_plain_weight(conv: nn.Module, w: torch.Tensor) -> None:
     """Make ``w`` the plain ``weight`` Parameter of ``conv``, keeping ``nn.Conv2d``'s key order (weight, bias).
 
     A parametrised bias (``conv.parametrizations.bias``) is left where it is.
@@ -139,7 +140,7 @@ class FilterConv2d(nn.Conv2d):
 
     def __init__(
         self,
-        bank: FilterBank | Any,
+        bank: KernelLike,
         in_channels: int = 1,
         *,
         mode: str = "frozen",

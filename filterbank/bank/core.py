@@ -127,7 +127,7 @@ class FilterBank:
     @classmethod
     def from_kernels(
         cls,
-        kernels: Sequence[Any],
+        kernels: Sequence[KernelLike],
         names: Sequence[str] | None = None,
         specs: Sequence[Mapping[str, Any]] | None = None,
     ) -> FilterBank:
@@ -198,7 +198,7 @@ class FilterBank:
                 raise ParameterError(f"`key` pattern must match at least one name; got {key!r}; names: {self._names}")
             return idx
         if isinstance(key, numbers.Integral) and not isinstance(key, bool):
-            if not -n <= key < n:
+            if not -n <= int(key) < n:
                 raise ParameterError(f"`key` index must be in [{-n}, {n - 1}]; got {key}")
             return [int(key) % n]
         if isinstance(key, Sequence):

@@ -260,7 +260,7 @@ def _kornia_contenders(key: str, x: torch.Tensor, kt: torch.Tensor) -> list[Cont
 
 
 def _plain_conv(x: torch.Tensor, kt: torch.Tensor) -> Contender:
-    pad = borders.padding_for(tuple(kt.shape[1:]))
+    pad = borders.padding_for((kt.shape[1], kt.shape[2]))
 
     def plain_conv() -> torch.Tensor:
         xp = F.pad(x.reshape(-1, 1, *x.shape[-2:]), (pad[2], pad[3], pad[0], pad[1]), mode="reflect")
@@ -289,7 +289,7 @@ def _scipy_contender(chw: np.ndarray, bank: np.ndarray, seps: Seps | None, separ
     return Contender("scipy ndimage.correlate loop", fn, None, scale=scale)
 
 
-def _auto_info(xp_shape: tuple[int, ...], weight: torch.Tensor) -> dict[str, Any]:
+def _auto_info(xp_shape: tuple[int, int, int, int], weight: torch.Tensor) -> dict[str, Any]:
     """What the planner chooses for this input and weight, with its estimates (ms)."""
     method, _, p = plan.choose(xp_shape, weight)
     return {"auto_method": method, "estimates_ms": {k: round(v * 1e3, 2) for k, v in p.estimates.items()}}

@@ -22,6 +22,7 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 from .._errors import ParameterError
 from .._io import write_atomic
@@ -114,7 +115,8 @@ def write_costs(costs: dict[str, object], path: str | os.PathLike[str] | None = 
     True
     """
     table = _normalise(costs)
-    table["direct_mac"] = {str(k): v for k, v in table["direct_mac"].items()}  # type: ignore[union-attr]
+    direct = cast("dict[int, float]", table["direct_mac"])  # _normalise makes it taps -> seconds
+    table["direct_mac"] = {str(k): v for k, v in direct.items()}
     data = (json.dumps(table, indent=2) + "\n").encode("utf-8")
     return write_atomic(_package_path() if path is None else path, lambda f: f.write(data))
 

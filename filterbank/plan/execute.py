@@ -21,7 +21,7 @@ __all__ = ["conv_forward", "correlate", "correlate_valid"]
 
 def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Tensor:
     """x (M, G, Hp, Wp), k (G, N, kh, kw) -> (M, G, N, H, W)."""
-    mth, f, _ = choose(tuple(x.shape), k, method=method, exact=exact)
+    mth, f, _ = choose((x.shape[0], x.shape[1], x.shape[2], x.shape[3]), k, method=method, exact=exact)
     if mth == "direct":
         return _direct(x, k)
     if mth == "fft":
