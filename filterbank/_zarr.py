@@ -53,7 +53,7 @@ class _TiffRegions:
     def __getitem__(self, key: Any) -> np.ndarray:
         with tifffile.TiffFile(self.path) as tif:
             z = zarr.open(tif.series[0].aszarr(level=0), mode="r")
-            out = np.asarray(z[key])  # type: ignore[index]
+            out = np.asarray(z[key])
         # '<u2' and 'uint16' compare equal but print differently: view native data, convert the rest.
         return out.view(self.dtype) if out.dtype.isnative else out.astype(self.dtype)
 
@@ -73,7 +73,7 @@ def _tiff(path: Path, chunk: int | None) -> da.Array:
 def _zarr_array(path: Path, chunk: int | None) -> da.Array:
     z = zarr.open(str(path), mode="r")
     if not isinstance(z, zarr.Array):
-        keys = sorted(z.array_keys())  # type: ignore[union-attr]
+        keys = sorted(z.array_keys())
         raise ShapeError(
             f"`path` {str(path)!r} is a Zarr group, not an array; pass one of its arrays, e.g. "
             f"{str(Path(path) / keys[0])!r}" + (f" (arrays: {', '.join(keys)})" if keys else " (it holds none)")

@@ -161,7 +161,7 @@ def halo(ksize: tuple[int, int], anchor: tuple[int, int] | None = None) -> tuple
     >>> halo((4, 6), anchor=(3, 0))
     (3, 5)
     """
-    top, bottom, left, right = _borders.padding_for(tuple(ksize), anchor)
+    top, bottom, left, right = _borders.padding_for((int(ksize[0]), int(ksize[1])), anchor)
     return max(top, bottom), max(left, right)
 
 
@@ -775,9 +775,9 @@ def apply_many_to_zarr(
         if out.exists() and not force:
             raise OutputExistsError(f"`out` {str(out)!r} exists; pass force=True (--force) to replace it")
         x = _source(image, chunk)
-        _check_chunk(x, chunk, ksize, anchor)  # type: ignore[arg-type]
+        _check_chunk(x, chunk, ksize, anchor)
         prep = _prepare(x, kernel, border, anchor, value, np.float32, method, device)
-        attrs = _attributes(kernel, prep, anchor, x, item[2] if len(item) > 2 else {})  # type: ignore[misc]
+        attrs = _attributes(kernel, prep, anchor, x, item[2] if len(item) > 2 else {})
         planned.append((prep, out, attrs))
     targets: list[_Target] = []
     try:

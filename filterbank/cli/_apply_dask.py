@@ -76,7 +76,7 @@ def open_scaled(path: Path, args: argparse.Namespace) -> tuple[da.Array, dict[st
     if args.gray and x.ndim == 3:
         if x.shape[2] != 3:
             raise CliError(f"--gray needs an RGB image; {str(path)!r} has {x.shape[2]} channels")
-        x = x.map_blocks(gray, drop_axis=2, dtype=x.dtype)
+        x = da.map_blocks(gray, x, drop_axis=2, dtype=x.dtype)
     dtype, scale = str(x.dtype), SCALES[x.dtype]
     x = x.astype(np.float32)
     if scale != 1.0:

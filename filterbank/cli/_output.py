@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import torch
@@ -69,11 +70,11 @@ def save_npy_channels_last(maps: torch.Tensor, path: Path) -> Path:
     rows = max(1, _BAND_BYTES // max(1, w * k * dtype.itemsize))
     header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (h, w, k)}
 
-    def write(f: object) -> None:
+    def write(f: IO[bytes]) -> None:
         np.lib.format.write_array_header_1_0(f, header)
         for r in range(0, h, rows):
             band = maps[:, r : r + rows].permute(1, 2, 0).contiguous().cpu().numpy()
-            f.write(band.data)  # type: ignore[attr-defined]
+            f.write(band.data)
 
     return write_atomic(path, write)
 
