@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import numbers
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
@@ -11,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
 from ._shape import center_fit
@@ -24,6 +27,7 @@ __all__ = [
     "PartialFreeze",
     "bake",
     "conv_names",
+    "export_plain",
     "freeze",
     "inject",
     "inject_model",
@@ -235,6 +239,11 @@ def inject(
     check_learn(mode, learn)
     if isinstance(conv, FilterConv2d) and conv.mode == "parametric":
         raise ParameterError("`conv` is a FilterConv2d in mode 'parametric'; call conv.bake() before injecting into it")
+    if nn.parameter.is_lazy(conv.weight):
+        raise ParameterError(
+            f"`conv` is an uninitialised {type(conv).__name__} (nn.LazyConv2d: its weight has no shape until the "
+            "first forward pass); run one forward pass first"
+        )
     if tuple(conv.dilation) != (1, 1):
         raise ParameterError(f"`conv.dilation` must be (1, 1) to apply the bank's kernels; got {tuple(conv.dilation)}")
     if bias not in ("zero", "keep"):
@@ -297,8 +306,7 @@ def _inject_parametric(
         with torch.no_grad():  # the original holds the seed, and never learns (it is not used)
             conv.weight.copy_(pw.generated(conv.weight.dtype))
         conv.weight.requires_grad_(False)
-    parametrize.register_parametrization(conv, "weight", pw)
-    _add_plain_layout_hook(conv)
+    _register(conv, "weight", pw)
 
 
 def _plist(conv: nn.Module, name: str) -> parametrize.ParametrizationList:
@@ -337,7 +345,7 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
             elif frozen:
                 fixed = param.detach().clone()
                 fixed[index] = values
-                parametrize.register_parametrization(conv, name, PartialFreeze(fixed, _row_mask(param, index)))
+                _register(conv, name, PartialFreeze(fixed, _row_mask(param, index)))
                 return
             else:
                 raise ParameterError(
@@ -349,8 +357,7 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
         if full:
             param.requires_grad_(not frozen)
         return
-    parametrize.register_parametrization(conv, name, PartialFreeze(param.detach(), _row_mask(param, index)))
-    _add_plain_layout_hook(conv)
+    _register(conv, name, PartialFreeze(param.detach(), _row_mask(param, index)))
 
 
 def _row_mask(t: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -396,6 +403,68 @@ def _add_plain_layout_hook(conv: nn.Module) -> None:
     hooks = getattr(conv, "_load_state_dict_pre_hooks", {})
     if not any(getattr(h, "hook", h) is _plain_layout_hook for h in hooks.values()):
         conv.register_load_state_dict_pre_hook(_plain_layout_hook)
+
+
+def _register(conv: nn.Module, name: str, p: PartialFreeze | ParametricWeight) -> None:
+    """Put ``p`` on ``conv.<name>``, with the hooks that keep the conv's state honest.
+
+    Besides the plain-layout load hook: the free tensor ``original`` is made to hold the
+    layer's true values on its frozen and generated rows in every ``state_dict``
+    (:func:`_sync_original`), and on its frozen rows after every optimiser step, so that
+    renaming ``parametrizations.<name>.original`` to ``<name>`` by hand gives the exact
+    weights (weight decay would otherwise drift the unused frozen rows of ``original``).
+    """
+    parametrize.register_parametrization(conv, name, p)
+    _add_plain_layout_hook(conv)
+    if not any(h is _sync_original for h in conv._state_dict_pre_hooks.values()):
+        conv.register_state_dict_pre_hook(_sync_original)
+    if isinstance(p, PartialFreeze):
+        _PARTIALLY_FROZEN.add(conv)
+        if not _STEP_HOOK:
+            _STEP_HOOK.append(register_optimizer_step_post_hook(_after_step))
+
+
+def _covered(conv: nn.Module, name: str) -> torch.Tensor:
+    """Rows of ``conv.<name>`` that do not come from the free tensor (frozen or generated)."""
+    masks = [p.mask for p in conv.parametrizations[name]]
+    out = masks[0]
+    for m in masks[1:]:
+        out = out | m
+    return out
+
+
+def _sync_original(conv: nn.Module, *_: Any) -> None:
+    """State-dict pre-hook: ``original`` takes the current values of the rows it does not drive.
+
+    Those rows of ``original`` never reach the output, so nothing the model computes changes.
+    """
+    if not hasattr(conv, "parametrizations"):
+        return
+    with torch.no_grad():
+        for name in ("weight", "bias"):
+            if name in conv.parametrizations:
+                original = conv.parametrizations[name].original
+                current = getattr(conv, name).to(original.dtype)
+                original.copy_(torch.where(_covered(conv, name), current, original))
+
+
+def _after_step(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+    """Optimiser step post-hook: the frozen rows of every partly frozen ``original`` back to the frozen values."""
+    with torch.no_grad():
+        for conv in list(_PARTIALLY_FROZEN):
+            plists = getattr(conv, "parametrizations", {})
+            for name in ("weight", "bias"):
+                if name not in plists:
+                    continue
+                original = plists[name].original
+                for p in plists[name]:
+                    if isinstance(p, PartialFreeze):
+                        original.copy_(torch.where(p.mask, p.fixed.to(original.dtype), original))
+
+
+# Convs with an exact partial freeze, kept in step with every optimiser step (_after_step).
+_PARTIALLY_FROZEN: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+_STEP_HOOK: list[Any] = []
 
 
 # ------------------------------------------------------------------------------------------------ freezing
@@ -671,6 +740,123 @@ def _bake_conv(conv: nn.Module, mode: str) -> None:
         conv.weight.requires_grad_(False)
     elif bool(frozen.any()):
         conv.weight.requires_grad_(True)
-        parametrize.register_parametrization(conv, "weight", PartialFreeze(w, frozen))
+        _register(conv, "weight", PartialFreeze(w, frozen))
     else:
         conv.weight.requires_grad_(was_free or mode == "trainable")
+
+
+# ------------------------------------------------------------------------------------------------ plain export
+
+
+def _foreign(model: nn.Module) -> str | None:
+    """The first parametrisation in ``model`` that filterbank does not own, named for a message."""
+    for qual, m in model.named_modules():
+        for name, plist in getattr(m, "parametrizations", {}).items():
+            for p in plist:
+                if not isinstance(p, (PartialFreeze, ParametricWeight)):
+                    return f"{qual or 'model'}.{name}: {type(p).__name__}"
+    return None
+
+
+def _drop_hooks(m: nn.Module) -> None:
+    """Remove filterbank's state-dict hooks from a module that is plain again."""
+    for key, h in list(m._state_dict_pre_hooks.items()):
+        if h is _sync_original:
+            del m._state_dict_pre_hooks[key]
+    for key, h in list(m._load_state_dict_pre_hooks.items()):
+        if getattr(h, "hook", h) is _plain_layout_hook:
+            del m._load_state_dict_pre_hooks[key]
+
+
+def _unparametrise(m: nn.Module) -> None:
+    """Give a deep copy of a parametrised module plain Parameters holding its current values.
+
+    ``remove_parametrizations`` would delete the properties from the module's class, which
+    the copy shares with the original (torch copies parametrised modules without copying
+    their class): the original would lose its ``weight``. Here only the copy's own state
+    changes.
+    """
+    names = list(m.parametrizations)
+    with torch.no_grad():
+        values = {n: getattr(m, n).detach().clone() for n in names}
+    free = {n: m.parametrizations[n].original.requires_grad and not bool(_covered(m, n).all()) for n in names}
+    m.__class__ = m.__class__.__bases__[0]  # the class the parametrisation was injected over
+    del m._modules["parametrizations"]
+    kept = dict(m._parameters)
+    m._parameters.clear()
+    for n in ("weight", "bias"):  # nn.Conv2d's key order
+        if n in values:
+            m._parameters[n] = nn.Parameter(values[n], requires_grad=free[n])
+        elif n in kept:
+            m._parameters[n] = kept.pop(n)
+    m._parameters.update(kept)
+
+
+def export_plain(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` in which every injected or generated kernel is a plain ``nn.Parameter``.
+
+    For deployment and for saving whole models: the copy computes the same outputs,
+    bit for bit; every conv has the plain ``weight`` / ``bias`` keys of the untouched
+    architecture (its ``state_dict`` loads, strictly, into a fresh instance of it);
+    and it pickles with ``torch.save(model)``, which torch refuses for a parametrised
+    module. ``model`` itself is left as it was and can keep training.
+
+    - A conv frozen in part or carrying generated channels (:func:`inject`) gets a
+      plain weight with its current values; it requires grad if any row was free.
+    - A :class:`~filterbank.FilterConv2d` in parametric mode is baked
+      (:meth:`~filterbank.FilterConv2d.bake`, frozen): the generated kernels become
+      its weight.
+    - filterbank's state-dict hooks are removed from the copy.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any model; its parametrisations must all be filterbank's.
+
+    Returns
+    -------
+    torch.nn.Module
+        The plain copy (``copy.deepcopy`` of ``model``, then the changes above).
+
+    Raises
+    ------
+    ParameterError
+        A parametrisation filterbank does not own (``weight_norm``, ...): remove it first.
+
+    Notes
+    -----
+    The hand route works too: in every ``state_dict`` of an injected conv, the free
+    tensor ``parametrizations.weight.original`` holds the layer's current values on
+    its frozen and generated rows (and on its frozen rows after every optimiser
+    step), so renaming the keys to ``weight`` / ``bias`` and dropping ``fixed`` /
+    ``mask`` loads the exact weights into a plain conv.
+
+    Examples
+    --------
+    >>> import io
+    >>> from filterbank import FilterBank
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, bias=False))
+    >>> _ = inject(model[0], FilterBank.from_specs([{"family": "sobel", "dx": 1, "dy": 0}]), out_channels=[0])
+    >>> list(model.state_dict())
+    ['0.parametrizations.weight.original', '0.parametrizations.weight.0.fixed', '0.parametrizations.weight.0.mask']
+    >>> plain = export_plain(model)
+    >>> list(plain.state_dict())
+    ['0.weight']
+    >>> torch.save(plain, io.BytesIO())
+    """
+    if not isinstance(model, nn.Module):
+        raise DTypeError(f"`model` must be a torch.nn.Module; got {type(model).__name__}")
+    foreign = _foreign(model)
+    if foreign is not None:
+        raise ParameterError(
+            f"`model` must carry only filterbank's parametrisations to be exported plain; {foreign} is not one "
+            "(remove it with torch.nn.utils.parametrize.remove_parametrizations first)"
+        )
+    plain = copy.deepcopy(model)
+    for m in list(plain.modules()):
+        if isinstance(m, FilterConv2d) and m.mode == "parametric":
+            m.bake("frozen")
+        if parametrize.is_parametrized(m):
+            _unparametrise(m)
+        _drop_hooks(m)
+    return plain

@@ -21,6 +21,13 @@ __all__ = ["BAKE_MODES", "MODES", "FilterConv2d"]
 
 #: Injection modes.
 MODES: tuple[str, ...] = ("frozen", "trainable", "parametric")
+# A learned kernel leaves the rank-1 set after one step: 'separable' would train (on a complete
+# basis) and then refuse every forward without a gradient. Refused before any training instead.
+_LEARNED_SEPARABLE = (
+    "`method` 'separable' needs kernels that stay rank 1, which learning does not keep; got mode {mode}: "
+    "use method='lowrank' (exact for any kernel) or 'auto'"
+)
+
 #: What :meth:`FilterConv2d.bake` can turn a layer into.
 BAKE_MODES: tuple[str, ...] = ("frozen", "trainable")
 
@@ -91,13 +98,17 @@ class FilterConv2d(nn.Conv2d):
     anchor : (int, int) or None
         (row, col) kernel tap on the output pixel; default ``(kh // 2, kw // 2)``.
     value : float
-        Border value for ``"constant"``.
+        Border value for ``"constant"``; a non-zero value with another border is
+        refused (it would mean nothing).
     bias : bool
         Add a bias (initialised to zero; frozen in frozen and parametric mode).
     method : {"auto", "direct", "separable", "lowrank", "fft"}
         How the convolution is executed (:mod:`filterbank.plan`). ``"auto"``
         picks the cheapest method whose error stays within the OpenCV parity
         tolerance; ``"direct"`` is the plain grouped ``F.conv2d``.
+        ``"separable"`` needs rank-1 kernels that stay so: it is refused with
+        ``mode="trainable"`` or ``"parametric"``, and in a forward pass while the
+        weight requires grad (use ``"lowrank"``, exact for any kernel).
 
     Attributes
     ----------
@@ -155,6 +166,8 @@ class FilterConv2d(nn.Conv2d):
     ) -> None:
         if method not in _plan.METHODS:
             raise UnknownNameError("method", method, _plan.METHODS)
+        if method == "separable" and mode in ("trainable", "parametric"):
+            raise ParameterError(_LEARNED_SEPARABLE.format(mode=repr(mode)))
         bank = as_bank(bank)
         in_channels = int_in_range("in_channels", in_channels, 1)
         check_mode(mode)
@@ -175,10 +188,11 @@ class FilterConv2d(nn.Conv2d):
         self.border = _borders.normalize_border(border)
         self.anchor = anchor
         self.pad4 = _borders.padding_for((kh, kw), anchor)
-        self.value = as_float("value", value)
+        self.value = _core.border_value(as_float("value", value), self.border)
         self.method = method
         with torch.no_grad():
-            k = bank.to_tensor(dtype=self.weight.dtype, device=self.weight.device)
+            k = _core.cast_kernels("bank", bank.to_tensor(dtype=torch.float64), self.weight.dtype)
+            k = k.to(self.weight.device)
             self.weight.copy_(k.repeat(in_channels, 1, 1).unsqueeze(1))
             if self.bias is not None:
                 self.bias.zero_()
@@ -266,9 +280,12 @@ class FilterConv2d(nn.Conv2d):
             raise ShapeError(
                 f"`x` must be (B, {self.in_channels}, H, W) or ({self.in_channels}, H, W); got shape {tuple(x.shape)}"
             )
+        _core.check_pixels("x", x.shape)
         if x.dim() == 3:  # unbatched (C, H, W), as nn.Conv2d accepts
             return self.forward(x.unsqueeze(0))[0]
         weight = self._generated_weight() if "generator" in self._modules else self.weight
+        if self.method == "separable" and weight.requires_grad:
+            raise ParameterError(_LEARNED_SEPARABLE.format(mode="trainable (weight.requires_grad is True)"))
         # (C * N, 1, kh, kw) -> one bank of N kernels per channel, through filter2d's own path
         kernels = weight.reshape(self.in_channels, -1, *weight.shape[-2:])
         return _core.filter_tensor(

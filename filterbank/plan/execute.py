@@ -7,6 +7,8 @@ adapters of the two older layouts onto it.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -14,6 +16,7 @@ from .._errors import ShapeError, UnknownNameError
 from .chooser import METHODS, choose
 from .direct import _direct
 from .fft import _fft
+from .nonfinite import isolated, spreads
 from .separable import _factored
 
 __all__ = ["conv_forward", "correlate", "correlate_valid"]
@@ -25,9 +28,14 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     if mth == "direct":
         return _direct(x, k)
     if mth == "fft":
-        return _fft(x, k)
-    assert f is not None
-    return _factored(x, k, f)
+        run = functools.partial(_fft, k=k)
+    else:
+        assert f is not None
+        run = functools.partial(_factored, k=k, f=f)
+    grad = torch.is_grad_enabled() and (x.requires_grad or k.requires_grad)
+    if spreads(mth, k.shape[-2], k.shape[-1], grad):  # images with a NaN / inf go direct
+        return isolated(x, k, run)
+    return run(x)
 
 
 def _tracing() -> bool:
