@@ -234,6 +234,7 @@ def _check_image(image: object) -> da.Array:
             f"`image` must be (H, W) or (H, W, C), channels last; got shape {image.shape} "
             "(filter a stack one image at a time)"
         )
+    _core.check_pixels("image", image.shape, 0, 1)
     if any(math.isnan(c) for axis in image.chunks for c in axis):
         raise ShapeError(
             "`image` must have known chunk sizes; got unknown (nan) sizes: call image.compute_chunk_sizes()"

@@ -58,9 +58,10 @@ def _compute(x: da.Array) -> np.ndarray:
 def test_every_border_anchor_and_kernel_shape_is_exact(border: str, ksize: tuple[int, int]) -> None:
     img = _image((26, 33), np.float32)
     k = RNG.standard_normal(ksize)
+    value = 0.75 if border == "constant" else 0.0  # a value means something with `constant` only
     for anchor in _anchors(ksize):
-        ref = filterbank.filter2d(img, k, border=border, anchor=anchor, value=0.75, method="direct")
-        lazy = fd.filter2d(_lazy(img, (8, 10)), k, border=border, anchor=anchor, value=0.75, method="direct")
+        ref = filterbank.filter2d(img, k, border=border, anchor=anchor, value=value, method="direct")
+        lazy = fd.filter2d(_lazy(img, (8, 10)), k, border=border, anchor=anchor, value=value, method="direct")
         assert isinstance(lazy, da.Array)
         got = _compute(lazy)
         assert got.shape == ref.shape and got.dtype == ref.dtype
@@ -108,8 +109,9 @@ def test_scipy_reference_on_a_cut_image() -> None:
     for border, mode in modes.items():
         for anchor in ((0, 5), (3, 2)):
             origin = (anchor[0] - 4 // 2, anchor[1] - 6 // 2)
-            ref = ndi.correlate(img, k, mode=mode, cval=0.5, origin=origin)
-            got = _compute(fd.filter2d(_lazy(img, (10, 12)), k, border=border, anchor=anchor, value=0.5))
+            value = 0.5 if border == "constant" else 0.0
+            ref = ndi.correlate(img, k, mode=mode, cval=value, origin=origin)
+            got = _compute(fd.filter2d(_lazy(img, (10, 12)), k, border=border, anchor=anchor, value=value))
             np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12, err_msg=border)
 
 
@@ -206,6 +208,10 @@ def test_bad_input_to_filter2d() -> None:
         fd.filter2d(x.astype(np.int32), np.ones((3, 3)))
     with pytest.raises(_errors.ParameterError, match="device"):
         fd.filter2d(x, np.ones((3, 3)), device="tpu")
+    with pytest.raises(_errors.ParameterError, match="means nothing with border='wrap'"):
+        fd.filter2d(x, np.ones((3, 3)), border="wrap", value=1.0)
+    with pytest.raises(_errors.ShapeError, match="height and a width >= 1"):
+        fd.filter2d(da.zeros((0, 8), chunks=4), np.ones((3, 3)))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error where CUDA is absent")
