@@ -426,7 +426,7 @@ def _register(conv: nn.Module, name: str, p: PartialFreeze | ParametricWeight) -
 
 def _covered(conv: nn.Module, name: str) -> torch.Tensor:
     """Rows of ``conv.<name>`` that do not come from the free tensor (frozen or generated)."""
-    masks = [p.mask for p in conv.parametrizations[name]]
+    masks = [cast(torch.Tensor, p.mask) for p in _plist(conv, name)]  # both parametrisations hold a bool mask
     out = masks[0]
     for m in masks[1:]:
         out = out | m
@@ -442,8 +442,8 @@ def _sync_original(conv: nn.Module, *_: Any) -> None:
         return
     with torch.no_grad():
         for name in ("weight", "bias"):
-            if name in conv.parametrizations:
-                original = conv.parametrizations[name].original
+            if parametrize.is_parametrized(conv, name):
+                original = _plist(conv, name).original
                 current = getattr(conv, name).to(original.dtype)
                 original.copy_(torch.where(_covered(conv, name), current, original))
 
@@ -776,10 +776,10 @@ def _unparametrise(m: nn.Module) -> None:
     their class): the original would lose its ``weight``. Here only the copy's own state
     changes.
     """
-    names = list(m.parametrizations)
+    names = list(cast(nn.ModuleDict, m.parametrizations))
     with torch.no_grad():
         values = {n: getattr(m, n).detach().clone() for n in names}
-    free = {n: m.parametrizations[n].original.requires_grad and not bool(_covered(m, n).all()) for n in names}
+    free = {n: _plist(m, n).original.requires_grad and not bool(_covered(m, n).all()) for n in names}
     m.__class__ = m.__class__.__bases__[0]  # the class the parametrisation was injected over
     del m._modules["parametrizations"]
     kept = dict(m._parameters)

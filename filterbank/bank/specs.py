@@ -320,7 +320,7 @@ def spec_shape(spec: Mapping[str, Any]) -> tuple[int, ...]:
         if not isinstance(inner, Mapping):
             raise ParameterError(f"a {family!r} spec must hold the inner spec under 'spec'; got {spec!r}")
         spec_shape(inner)
-        shape = size_pair("ksize", params.get("ksize"))
+        shape = tuple(size_pair("ksize", params.get("ksize")))
         cost = math.prod(shape)
     else:
         shape, cost = _family_shape(family, params)
