@@ -5,14 +5,14 @@ Run it with ``filterbank bench`` (or ``python -m filterbank.bench``); see
 
 - :mod:`~filterbank.bench.workloads`: the workloads W1-W5 (inputs from the packaged
   sample images, the ``cv2.filter2D`` reference, contenders, speed targets) and the
-  3-D workloads W6-W7 (a generated volume, the SciPy / float64 reference);
+  3-D workloads V1-V2 (a generated volume, the SciPy / float64 reference);
 - :mod:`~filterbank.bench.timing`: interleaved timing, CUDA events, peak memory in fresh processes;
 - :mod:`~filterbank.bench.report`: the text tables, targets and the JSON file;
 - :mod:`~filterbank.bench.command`: the options and the run (:func:`main`).
 
 kornia is timed when it is installed (the ``bench`` extra); the error column is the
 maximum absolute difference from a loop of ``cv2.filter2D`` (BORDER_REFLECT_101),
-images in [0, 1] (for W6-W7 from SciPy's ``gaussian_filter`` / a float64 ``F.conv3d``).
+images in [0, 1] (for V1-V2 from SciPy's ``gaussian_filter`` / a float64 ``F.conv3d``).
 Slow peers (a Python loop of ``scipy.ndimage.correlate`` on large kernels) are timed on
 a subset of their calls and extrapolated; the table marks them ``~``.
 
@@ -26,7 +26,7 @@ Examples
 
 >>> from filterbank.bench import WORKLOADS
 >>> WORKLOADS
-('W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7')
+('W1', 'W2', 'W3', 'W4', 'W5', 'V1', 'V2')
 """
 
 from __future__ import annotations

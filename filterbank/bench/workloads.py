@@ -5,16 +5,16 @@
 - W3: the LM bank (48 kernels 49x49) on 2 grayscale 256x256 images;
 - W4: Gaussian blur sigma 8, 49x49, on 8 RGB 512x512 images;
 - W5: one training step (forward and backward) of a trainable 32-kernel 31x31 Gabor layer on 8 x 1 x 256 x 256;
-- W6: a 15^3 Gaussian (sigma 2) on a 160^3 float32 volume (:func:`filterbank.filter3d`);
-- W7: a bank of 16 random (non-separable) 9^3 kernels on a 96^3 float32 volume.
+- V1: a 15^3 Gaussian (sigma 2) on a 160^3 float32 volume (:func:`filterbank.filter3d`);
+- V2: a bank of 16 random (non-separable) 9^3 kernels on a 96^3 float32 volume.
 
 Inputs are the packaged sample images (:func:`filterbank.images.sample`) resized with
 ``cv2.INTER_AREA``, float32 in [0, 1]. The reference is a loop of ``cv2.filter2D``
 (``BORDER_REFLECT_101``). The 3-D workloads use the generated volume
 :func:`filterbank.images.synthetic_volume`; OpenCV has no 3-D filter, so their
-reference is SciPy (``gaussian_filter``, float64) for W6 and a float64
+reference is SciPy (``gaussian_filter``, float64) for V1 and a float64
 ``F.conv3d`` of the reflect101-padded volume (equal to ``scipy.ndimage.correlate``,
-``mode="mirror"``; SciPy itself would take minutes) for W7.
+``mode="mirror"``; SciPy itself would take minutes) for V2.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from ..plan import nd as plan_nd
 __all__ = ["WORKLOADS", "Contender", "Workload", "build", "gabor_bank", "images", "lm_bank", "optional_kornia"]
 
 #: The workload keys, in the order ``filterbank bench`` runs them.
-WORKLOADS: tuple[str, ...] = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
+WORKLOADS: tuple[str, ...] = ("W1", "W2", "W3", "W4", "W5", "V1", "V2")
 
 #: (sep_x, sep_y) float32 1-D factors of a separable kernel, for the ``cv2.sepFilter2D`` contender.
 Seps = list[tuple[np.ndarray, np.ndarray]]
@@ -399,7 +399,7 @@ def _build_w5(device: torch.device) -> Workload:
     )
 
 
-# ------------------------------------------------------------------------------------------ volumes (W6, W7)
+# ------------------------------------------------------------------------------------------ volumes (V1, V2)
 def _padded5(v: torch.Tensor, ks: tuple[int, ...]) -> torch.Tensor:
     return borders.pad_nd(v.reshape(1, 1, *v.shape), borders.padding_nd(ks), "reflect101")
 
@@ -409,7 +409,7 @@ def _slab(v: torch.Tensor, depth: int) -> tuple[torch.Tensor, float]:
     return v[:depth].contiguous(), v.shape[0] / depth
 
 
-def _build_w6(device: torch.device, side: int = 160) -> Workload:
+def _build_v1(device: torch.device, side: int = 160) -> Workload:
     vol = synthetic_volume(side)
     k = kernels.gaussian_nd(15, 2.0, ndim=3)
     x = torch.from_numpy(vol).to(device)
@@ -440,8 +440,8 @@ def _build_w6(device: torch.device, side: int = 160) -> Workload:
     info = {"auto_method": method, "estimates_ms": {m: round(v * 1e3, 2) for m, v in p.estimates.items()}}
     tol = 1e-5 * float(np.abs(k).sum())  # >= OPENCV_DFT_TAPS taps, volume in [0, 1]
     return Workload(
-        "W6",
-        f"W6 Gaussian sigma 2 (15^3) on a {side}^3 volume",
+        "V1",
+        f"V1 Gaussian sigma 2 (15^3) on a {side}^3 volume",
         ref,
         tol,
         "filterbank filter3d (auto)",
@@ -454,7 +454,7 @@ def _build_w6(device: torch.device, side: int = 160) -> Workload:
     )
 
 
-def _build_w7(device: torch.device, side: int = 96) -> Workload:
+def _build_v2(device: torch.device, side: int = 96) -> Workload:
     vol = synthetic_volume(side, seed=1)
     bank = np.random.default_rng(7).standard_normal((16, 9, 9, 9))
     x = torch.from_numpy(vol).to(device)
@@ -477,8 +477,8 @@ def _build_w7(device: torch.device, side: int = 96) -> Workload:
     info = {"auto_method": method, "estimates_ms": {m: round(v * 1e3, 2) for m, v in p.estimates.items()}}
     tol = 1e-5 * float(np.abs(bank).sum(axis=(1, 2, 3)).max())  # >= OPENCV_DFT_TAPS taps, volume in [0, 1]
     return Workload(
-        "W7",
-        f"W7 bank of 16 random 9^3 kernels on a {side}^3 volume",
+        "V2",
+        f"V2 bank of 16 random 9^3 kernels on a {side}^3 volume",
         ref.numpy(),
         tol,
         "filterbank filter3d (auto)",
@@ -488,4 +488,4 @@ def _build_w7(device: torch.device, side: int = 96) -> Workload:
     )
 
 
-_BUILDERS: dict[str, Callable[[torch.device], Workload]] = {"W5": _build_w5, "W6": _build_w6, "W7": _build_w7}
+_BUILDERS: dict[str, Callable[[torch.device], Workload]] = {"W5": _build_w5, "V1": _build_v1, "V2": _build_v2}

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from filterbank import UnknownNameError
-from filterbank.bench.workloads import WORKLOADS, _build_w6, _build_w7, build, gabor_bank, images, lm_bank
+from filterbank.bench.workloads import WORKLOADS, _build_v1, _build_v2, build, gabor_bank, images, lm_bank
 from filterbank.images import sample, sample_names
 
 
@@ -62,19 +62,19 @@ def test_w1_reference_and_every_contender_agree_with_opencv():
 
 
 def test_unknown_workload_names_the_known_ones():
-    assert WORKLOADS == ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
+    assert WORKLOADS == ("W1", "W2", "W3", "W4", "W5", "V1", "V2")
     with pytest.raises(UnknownNameError, match="W9") as info:
         build("W9", torch.device("cpu"))
     assert "'W1'" in str(info.value) and "'W5'" in str(info.value)
 
 
-@pytest.mark.parametrize("key", ["W6", "W7"])
+@pytest.mark.parametrize("key", ["V1", "V2"])
 def test_volume_workloads_are_within_tolerance(key):
     # The 3-D workloads at a small size (the harness runs 160^3 and 96^3): every contender with an
     # output is within the workload's tolerance of the SciPy / float64 reference.
-    w = (_build_w6 if key == "W6" else _build_w7)(torch.device("cpu"), 24)
+    w = (_build_v1 if key == "V1" else _build_v2)(torch.device("cpu"), 24)
     assert w.contenders[0].name == w.ours == "filterbank filter3d (auto)"
-    assert w.info["auto_method"] == ("separable" if key == "W6" else "fft")
+    assert w.info["auto_method"] == ("separable" if key == "V1" else "fft")
     for c in w.contenders:
         out = c.fn()
         if c.to_numpy is not None:
