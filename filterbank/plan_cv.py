@@ -1,0 +1,730 @@
+"""The OpenCV engine: ``cv2.filter2D`` itself, with filterbank's borders, anchors, banks and layout.
+
+For CPU inputs (numpy arrays, and CPU tensors read as zero-copy numpy views) the
+engine calls ``cv2.filter2D``, so its output is OpenCV's bit for bit:
+
+- dtypes: the ``(input, output)`` pairs ``cv2.filter2D`` computes
+  (:data:`DEPTH_PAIRS`); any other pair is refused by :func:`supports` and left
+  to the torch engines;
+- borders ``reflect101``, ``symmetric``, ``replicate`` and ``constant`` with value 0
+  are OpenCV's own (``borderType``). ``wrap`` (refused by ``filter2D`` in OpenCV 5)
+  and ``constant`` with another value are padded here first with filterbank's
+  exact index maps (:func:`filterbank.borders.border_indices`, any pad size),
+  then filtered with ``BORDER_CONSTANT`` at the same anchor and cropped: the
+  reference the tests build with ``cv2.copyMakeBorder``. A value that the input
+  dtype cannot hold (``0.5`` or ``300`` on uint8) is padded in the computing
+  dtype (float32, or float64 when the input or the output is float64), filtered
+  there and rounded half to even with saturation, as the torch engines do;
+- anchors as filterbank writes them, ``(row, col)``; OpenCV's ``anchor=(x, y)``
+  is the reverse and is built here;
+- banks and batches: every (image, kernel) pair is one ``cv2.filter2D`` call
+  writing into a preallocated output (``dst=``). ``cv2`` releases the GIL, so
+  many small calls run on a small thread pool and large ones on OpenCV's own
+  threads (:func:`workers`);
+- a numpy ``(H, W, C)`` image goes to ``cv2.filter2D`` whole (interleaved), so the
+  result is the one ``cv2.filter2D(image, -1, k)`` returns. A torch ``(B, C, H, W)``
+  tensor is filtered plane by plane: in float32 OpenCV's interleaved and planar
+  sums can differ in the last bit, so torch output equals ``cv2.filter2D`` of
+  each plane bit for bit and the interleaved call within the parity bound;
+- under autograd (float32 / float64 tensors that require grad) the forward is the
+  same calls and the backward is again a correlation: the output gradient
+  correlated with the flipped kernel at the transposed anchor
+  ``(kh - 1 - row, kw - 1 - col)``, then the adjoint of the border (every padded
+  pixel's gradient added back to the pixel it copies). Kernel gradients come
+  from torch's own convolution backward on the padded input.
+
+Separable kernels are not sent to ``cv2.sepFilter2D``: it sums in another order
+than ``cv2.filter2D`` and is not bit-identical to it (the parity promise names
+``filter2D``).
+
+Small numpy calls take :func:`filter_numpy`'s fast path: the plan is cached by the
+kernel's bytes, shape and dtype, the image's shape and dtype and the call's
+keywords, so a repeated call costs one dictionary look-up beyond ``cv2.filter2D``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from torch.autograd.function import once_differentiable
+
+from . import borders as _borders
+from ._errors import DTypeError, ParameterError, ShapeError
+from ._validate import as_float
+
+__all__ = [
+    "DEPTH_PAIRS",
+    "CvPlan",
+    "clear_plans",
+    "correlate",
+    "correlate_valid",
+    "filter_numpy",
+    "make_plan",
+    "pad_numpy",
+    "supports",
+    "workers",
+]
+
+_U8, _U16, _I16, _F32, _F64 = (np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.float32, np.float64))
+
+#: OpenCV depth code of every numpy dtype ``cv2.filter2D`` takes (OpenCV 5: these five).
+_DEPTH = {_U8: cv2.CV_8U, _U16: cv2.CV_16U, _I16: cv2.CV_16S, _F32: cv2.CV_32F, _F64: cv2.CV_64F}
+
+#: ``(input, output)`` dtype pairs that ``cv2.filter2D`` computes (OpenCV 5.0's ``ddepth`` table,
+#: checked against cv2 in tests/plan/test_opencv.py).
+DEPTH_PAIRS: frozenset[tuple[np.dtype, np.dtype]] = frozenset(
+    [(_U8, d) for d in (_U8, _U16, _I16, _F32, _F64)]
+    + [(s, d) for s in (_U16, _I16) for d in (s, _F32, _F64)]
+    + [(_F32, _F32), (_F64, _F64)]
+)
+
+_TORCH_TO_NP: dict[torch.dtype, np.dtype] = {
+    torch.uint8: _U8,
+    torch.int16: _I16,
+    torch.float32: _F32,
+    torch.float64: _F64,
+}
+if hasattr(torch, "uint16"):  # torch >= 2.3
+    _TORCH_TO_NP[torch.uint16] = _U16
+
+_CV_BORDER = {
+    "reflect101": cv2.BORDER_REFLECT_101,
+    "symmetric": cv2.BORDER_REFLECT,
+    "replicate": cv2.BORDER_REPLICATE,
+    "constant": cv2.BORDER_CONSTANT,
+}
+
+
+def _np_dtype(dtype: object) -> np.dtype | None:
+    if isinstance(dtype, torch.dtype):
+        return _TORCH_TO_NP.get(dtype)
+    try:
+        return np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        return None
+
+
+def supports(in_dtype: object, out_dtype: object = None) -> bool:
+    """Whether ``cv2.filter2D`` computes this ``(input, output)`` dtype pair (numpy or torch dtypes).
+
+    ``out_dtype=None`` keeps the input dtype (OpenCV's ``ddepth=-1``).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> supports(np.uint8), supports(np.float32, np.uint8), supports(torch.float16)
+    (True, False, False)
+    """
+    src = _np_dtype(in_dtype)
+    dst = src if out_dtype is None else _np_dtype(out_dtype)
+    return src is not None and dst is not None and (src, dst) in DEPTH_PAIRS
+
+
+def _compute_dtype(src: np.dtype, dst: np.dtype) -> np.dtype:
+    """OpenCV's (and filterbank's) arithmetic: float64 when either side is float64, else float32."""
+    return _F64 if _F64 in (src, dst) else _F32
+
+
+# --- threads ------------------------------------------------------------------------------------
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+#: Output pixels x taps of one call from which OpenCV's own threads carry it (a loop then);
+#: below, calls go to a Python thread pool (measured crossover on 2 cores, see the README).
+SMALL_WORK = 1 << 21
+
+#: Total output pixels x taps below which a batch runs in one thread (a hand-off costs more).
+MIN_PARALLEL = 1 << 17
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def workers(jobs: int, work_per_job: int, threads: int | None = None) -> int:
+    """Python threads to spread ``jobs`` ``cv2.filter2D`` calls over (1: a plain loop).
+
+    One call, or calls large enough for OpenCV to split across its own threads
+    (``work_per_job`` = output pixels x kernel taps >= :data:`SMALL_WORK`), run in
+    a loop. Many small calls run on ``min(jobs, threads)`` Python threads: ``cv2``
+    releases the GIL, and a call made while another is inside OpenCV's pool runs
+    in its own thread, so the two levels do not multiply. ``threads`` defaults to
+    ``cv2.getNumThreads()`` capped by the CPUs this process may use.
+
+    Examples
+    --------
+    >>> workers(1, 10**9)
+    1
+    >>> workers(64, 10_000, threads=2)
+    2
+    """
+    cap = threads if threads is not None else min(max(1, cv2.getNumThreads()), _cpu_count())
+    if jobs < 2 or cap < 2 or work_per_job >= SMALL_WORK or jobs * work_per_job < MIN_PARALLEL:
+        return 1
+    return int(min(jobs, cap))
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=_cpu_count(), thread_name_prefix="filterbank-cv")
+        return _POOL
+
+
+def _run_jobs(jobs: Sequence[Callable[[], object]], nworkers: int) -> None:
+    """Run the calls; with ``nworkers > 1`` the caller and ``nworkers - 1`` pool threads pull them from one
+    shared counter (dynamic balance: a thread the OS does not schedule leaves its share to the others,
+    and one that never started is cancelled instead of waited for)."""
+    if nworkers <= 1 or len(jobs) < 2:
+        for job in jobs:
+            job()
+        return
+    counter = itertools.count()  # next() on a count is atomic under the GIL
+    total = len(jobs)
+
+    def drain() -> None:
+        for i in counter:
+            if i >= total:
+                return
+            jobs[i]()
+
+    futures = [_pool().submit(drain) for _ in range(nworkers - 1)]
+    try:
+        drain()
+    finally:
+        for f in futures:
+            if not f.cancel():
+                f.result()
+
+
+# --- padding (wrap, constant with a value) -------------------------------------------------------
+
+_INDEX_CACHE: dict[tuple[int, int, int, str], np.ndarray] = {}
+
+
+def _indices(n: int, before: int, after: int, border: str) -> np.ndarray:
+    key = (n, before, after, border)
+    idx = _INDEX_CACHE.get(key)
+    if idx is None:
+        if len(_INDEX_CACHE) > 256:
+            _INDEX_CACHE.clear()
+        idx = _borders.border_indices(n, before, after, border).numpy()  # type: ignore[union-attr]
+        _INDEX_CACHE[key] = idx
+    return idx
+
+
+def pad_numpy(x: np.ndarray, padding: tuple[int, int, int, int], border: str, value: float = 0.0) -> np.ndarray:
+    """Pad the first two axes of ``x`` (``(H, W)`` or ``(H, W, C)``) exactly as :func:`filterbank.borders.pad`.
+
+    The same index maps (any pad size, a kernel larger than the image included);
+    the interior is one copy and only the border strips are gathered.
+
+    Examples
+    --------
+    >>> pad_numpy(np.arange(1, 6).reshape(1, 5), (0, 0, 3, 3), "wrap").tolist()
+    [[3, 4, 5, 1, 2, 3, 4, 5, 1, 2, 3]]
+    """
+    border = _borders.normalize_border(border)
+    top, bottom, left, right = padding
+    h, w = x.shape[:2]
+    out = np.empty((h + top + bottom, w + left + right, *x.shape[2:]), dtype=x.dtype)
+    out[top : top + h, left : left + w] = x
+    if border == "constant":
+        fill = x.dtype.type(value)
+        out[:top] = fill
+        out[top + h :] = fill
+        out[top : top + h, :left] = fill
+        out[top : top + h, left + w :] = fill
+        return out
+    if left or right:
+        cols = _indices(w, left, right, border)
+        out[top : top + h, :left] = x[:, cols[:left]]
+        out[top : top + h, left + w :] = x[:, cols[left + w :]]
+    if top or bottom:
+        rows = _indices(h, top, bottom, border) + top  # the padded array's rows that hold the source rows
+        out[:top] = out[rows[:top]]
+        out[top + h :] = out[rows[top + h :]]
+    return out
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CvPlan:
+    """How one call runs on ``cv2.filter2D``: kernels, dtypes, border code, anchor, own padding."""
+
+    kernels: np.ndarray  # (G, N, kh, kw) float64, C-contiguous
+    src: np.dtype
+    dst: np.dtype
+    ddepth: int  # OpenCV depth that filter2D writes (dst's, or the work dtype's when rounding here)
+    border: str
+    code: int  # borderType given to cv2.filter2D
+    anchor: tuple[int, int]  # (row, col)
+    anchor_xy: tuple[int, int]  # OpenCV's (x, y)
+    padding: tuple[int, int, int, int] | None  # (t, b, l, r) padded here first (wrap, constant with a value)
+    value: float
+    work: np.dtype | None  # pad and filter in this float dtype, then round and saturate to dst
+
+    @property
+    def ksize(self) -> tuple[int, int]:
+        return (int(self.kernels.shape[-2]), int(self.kernels.shape[-1]))
+
+    def prepare(self, image: np.ndarray) -> np.ndarray:
+        """The image ``apply`` reads: ``image`` itself with OpenCV's border, else padded here."""
+        if self.padding is None:
+            return image
+        x = image if self.work is None else image.astype(self.work)
+        return pad_numpy(x, self.padding, self.border, self.value)
+
+    def apply(self, prepared: np.ndarray, k: np.ndarray, dst: np.ndarray) -> None:
+        """``dst[...] = filter2D(image, k)`` for one ``(H, W[, C])`` image (``prepared`` by :meth:`prepare`)."""
+        if self.padding is None:
+            cv2.filter2D(prepared, self.ddepth, k, dst, self.anchor_xy, 0.0, self.code)
+            return
+        y = cv2.filter2D(prepared, self.ddepth, k, None, self.anchor_xy, 0.0, cv2.BORDER_CONSTANT)
+        top, left = self.padding[0], self.padding[2]
+        h, w = dst.shape[:2]
+        y = y.reshape(prepared.shape)[top : top + h, left : left + w]
+        if self.work is None:
+            dst[...] = y
+        else:
+            _round_into(y, dst)
+
+
+def _round_into(y: np.ndarray, dst: np.ndarray) -> None:
+    """Round half to even and saturate into ``dst``'s integer dtype (OpenCV's ``saturate_cast``), or cast."""
+    if dst.dtype.kind == "f":
+        dst[...] = y
+        return
+    info = np.iinfo(dst.dtype)
+    dst[...] = np.clip(np.rint(y), info.min, info.max)
+
+
+def _check_kernels(kernels: object) -> np.ndarray:
+    """``kernels`` as float64 ``(G, N, kh, kw)``; ``(kh, kw)`` and ``(N, kh, kw)`` get leading axes."""
+    k = kernels.detach().cpu().numpy() if isinstance(kernels, torch.Tensor) else np.asarray(kernels)
+    if k.dtype.kind not in "fiu" or k.dtype == np.float16:
+        raise DTypeError(f"`kernel` must have a real float or integer dtype; got {k.dtype}")
+    if k.ndim not in (2, 3, 4) or k.size == 0:
+        raise ShapeError(f"`kernel` must be (kh, kw) or a bank (N, kh, kw), non-empty; got shape {k.shape}")
+    k = np.ascontiguousarray(k, dtype=np.float64)
+    if not np.all(np.isfinite(k)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(k))[0])
+        raise ParameterError(f"`kernel` must contain only finite values; got {float(k[bad])!r} at index {bad}")
+    return k.reshape((1,) * (4 - k.ndim) + k.shape)
+
+
+def _fits(value: float, dtype: np.dtype) -> bool:
+    """Whether ``dtype`` holds ``value`` exactly (so the border can be padded in the input dtype)."""
+    if dtype.kind == "f":
+        return True  # the torch engines also round the value to the input's float dtype
+    info = np.iinfo(dtype)
+    return float(value).is_integer() and info.min <= value <= info.max
+
+
+def make_plan(
+    kernels: object,
+    src: object,
+    dst: object = None,
+    *,
+    border: str | int = "reflect101",
+    anchor: tuple[int, int] | None = None,
+    value: float = 0.0,
+) -> CvPlan:
+    """Validate a call once and build its :class:`CvPlan`.
+
+    Parameters
+    ----------
+    kernels : array-like or torch.Tensor
+        ``(kh, kw)``, a bank ``(N, kh, kw)``, or per-channel banks ``(C, N, kh, kw)``;
+        real and finite; applied as is (correlation), never flipped.
+    src, dst : numpy or torch dtype
+        Input and output dtypes; ``dst=None`` keeps ``src`` (``ddepth=-1``).
+    border, anchor, value
+        As in :func:`filterbank.filter2d`: ``anchor`` is ``(row, col)``.
+
+    Raises
+    ------
+    DTypeError
+        For a dtype pair that ``cv2.filter2D`` does not compute (see :func:`supports`).
+
+    Examples
+    --------
+    >>> p = make_plan(np.ones((3, 5)), np.uint8, border="wrap")
+    >>> p.padding, p.anchor_xy
+    ((1, 1, 2, 2), (2, 1))
+    """
+    border = _borders.normalize_border(border)
+    value = as_float("value", value)
+    k = _check_kernels(kernels)
+    s, d = _np_dtype(src), _np_dtype(src if dst is None else dst)
+    if s is None or d is None or (s, d) not in DEPTH_PAIRS:
+        raise DTypeError(
+            "`method` 'opencv' needs an (input, output) dtype pair that cv2.filter2D computes: "
+            "uint8 -> uint8/uint16/int16/float32/float64, uint16 and int16 -> themselves/float32/float64, "
+            f"float32 -> float32, float64 -> float64; got {src} -> {dst if dst is not None else src}"
+        )
+    padding = _borders.padding_for(k.shape[-2:], anchor)
+    ar, ac = padding[0], padding[2]
+    own_pad = border == "wrap" or (border == "constant" and value != 0.0)
+    work = _compute_dtype(s, d) if own_pad and not _fits(value, s) else None
+    return CvPlan(
+        kernels=k,
+        src=s,
+        dst=d,
+        ddepth=_DEPTH[work if work is not None else d],
+        border=border,
+        code=_CV_BORDER.get(border, cv2.BORDER_CONSTANT),
+        anchor=(ar, ac),
+        anchor_xy=(ac, ar),
+        padding=padding if own_pad else None,
+        value=value,
+        work=work,
+    )
+
+
+# --- numpy: the fast path -----------------------------------------------------------------------
+
+_FAST: dict[tuple, CvPlan] = {}
+_FAST_MAX = 64
+
+
+def clear_plans() -> None:
+    """Forget every cached OpenCV plan."""
+    _FAST.clear()
+
+
+def _fast_key(image: np.ndarray, kernel: np.ndarray, border: object, anchor: object, value: object, out: object):
+    """The cache key of a numpy call (raises AttributeError / TypeError when it has none)."""
+    # Types go in with the values: True == 1 and (True, 0) == (1, 0), but only integers are valid.
+    akey = anchor if anchor is None else (tuple(anchor), *map(type, anchor))
+    return (
+        kernel.tobytes(),
+        kernel.shape,
+        kernel.dtype.char,
+        image.dtype.char,
+        image.shape,
+        border,
+        type(border),
+        akey,
+        value,
+        type(value),
+        out,
+    )
+
+
+def cached_plan(
+    image: np.ndarray,
+    kernel: object,
+    *,
+    border: str | int = "reflect101",
+    anchor: tuple[int, int] | None = None,
+    value: float = 0.0,
+    out_dtype: object = None,
+) -> CvPlan:
+    """:func:`make_plan` for a numpy call, cached by (kernel bytes, shape, dtype; image shape and dtype; keywords).
+
+    Examples
+    --------
+    >>> img = np.zeros((4, 5), np.uint8)
+    >>> cached_plan(img, np.ones((3, 3))) is cached_plan(img, np.ones((3, 3)))
+    True
+    """
+    try:
+        key = _fast_key(image, kernel, border, anchor, value, out_dtype)  # type: ignore[arg-type]
+        return _FAST[key]
+    except (AttributeError, TypeError):  # not a numpy kernel, or an unhashable keyword: no cache
+        key = None
+    except KeyError:
+        pass
+    dst = None if out_dtype is None else _np_dtype(out_dtype)
+    if out_dtype is not None and dst is None:
+        raise DTypeError(f"`out_dtype` must be a numpy dtype for numpy input; got {out_dtype!r}")
+    p = make_plan(kernel, image.dtype, dst, border=border, anchor=anchor, value=value)
+    if key is not None:
+        if len(_FAST) >= _FAST_MAX:
+            _FAST.pop(next(iter(_FAST)), None)  # first in, first out
+        _FAST[key] = p
+    return p
+
+
+def filter_numpy(
+    image: np.ndarray,
+    kernel: object,
+    *,
+    border: str | int = "reflect101",
+    anchor: tuple[int, int] | None = None,
+    value: float = 0.0,
+    out_dtype: object = None,
+    threads: int | None = None,
+) -> np.ndarray:
+    """``filter2d`` on a numpy image through ``cv2.filter2D``: OpenCV's numbers, filterbank's layout.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(H, W)`` or ``(H, W, C)`` of a dtype ``cv2.filter2D`` takes.
+    kernel : array-like
+        ``(kh, kw)`` or a bank ``(N, kh, kw)``.
+    border, anchor, value, out_dtype
+        As in :func:`filterbank.filter2d` (``anchor`` is ``(row, col)``).
+    threads : int, optional
+        Python threads for a bank (see :func:`workers`).
+
+    Returns
+    -------
+    numpy.ndarray
+        A single kernel: the image's shape. A bank of ``N``: ``(H, W, N)`` or
+        ``(H, W, C * N)``, channel ``c * N + n``.
+
+    Examples
+    --------
+    >>> img = np.arange(20, dtype=np.float32).reshape(4, 5)
+    >>> filter_numpy(img, np.array([[-1.0, 0.0, 1.0]]))[1]
+    array([0., 2., 2., 2., 0.], dtype=float32)
+    """
+    if type(image) is not np.ndarray:
+        raise DTypeError(f"`image` must be a numpy.ndarray; got {type(image).__name__}")
+    if image.ndim not in (2, 3):
+        raise ShapeError(f"`image` as numpy must be (H, W) or (H, W, C); got shape {image.shape}")
+    p = cached_plan(image, kernel, border=border, anchor=anchor, value=value, out_dtype=out_dtype)
+    if p.kernels.shape[1] == 1 and np.ndim(kernel) == 2:
+        if p.padding is None:  # the common call: one cv2.filter2D, nothing else
+            y = cv2.filter2D(image, p.ddepth, p.kernels[0, 0], None, p.anchor_xy, 0.0, p.code)
+            return y if y.ndim == image.ndim else y.reshape(image.shape)
+        out = np.empty(image.shape, dtype=p.dst)
+        p.apply(p.prepare(image), p.kernels[0, 0], out)
+        return out
+    return run_numpy(p, image, threads=threads)
+
+
+def run_numpy(p: CvPlan, image: np.ndarray, *, threads: int | None = None) -> np.ndarray:
+    """A bank on a numpy ``(H, W)`` / ``(H, W, C)`` image: ``(H, W, C * N)``, channel ``c * N + n``.
+
+    Each kernel filters the whole (interleaved) image, as ``cv2.filter2D(image, -1, k)`` does.
+    """
+    if p.kernels.shape[0] != 1:
+        raise ShapeError(f"`kernel` for a numpy image must be (kh, kw) or (N, kh, kw); got {p.kernels.shape}")
+    h, w = image.shape[:2]
+    c = 1 if image.ndim == 2 else image.shape[2]
+    n = p.kernels.shape[1]
+    kh, kw = p.ksize
+    out = np.empty((h, w, c, n), dtype=p.dst)
+    src = p.prepare(image)
+
+    def job(i: int) -> Callable[[], None]:
+        def run() -> None:
+            tmp = np.empty(image.shape, dtype=p.dst)
+            p.apply(src, p.kernels[0, i], tmp)
+            out[:, :, :, i] = tmp.reshape(h, w, c)
+
+        return run
+
+    _run_jobs([job(i) for i in range(n)], workers(n, h * w * c * kh * kw, threads))
+    return out.reshape(h, w, c * n)
+
+
+# --- torch CPU tensors ----------------------------------------------------------------------------
+
+
+def _planes_forward(p: CvPlan, x: np.ndarray, out: np.ndarray, threads: int | None) -> None:
+    """x (B, C, H, W) -> out (B, C, N, H, W): one filter2D per (plane, kernel), into ``out``'s planes.
+
+    Plane ``(b, c)`` takes the kernels ``p.kernels[c]`` (per-channel banks) or ``p.kernels[0]``.
+    """
+    b, c, h, w = x.shape
+    g, n, kh, kw = p.kernels.shape
+    jobs: list[Callable[[], None]] = []
+    for i in range(b):
+        for j in range(c):
+            src = p.prepare(x[i, j])
+            ks = p.kernels[j if g > 1 else 0]
+            jobs += [_bind(p.apply, src, ks[m], out[i, j, m]) for m in range(n)]
+    _run_jobs(jobs, workers(len(jobs), h * w * kh * kw, threads))
+
+
+def _bind(fn: Callable[..., None], *args: object) -> Callable[[], None]:
+    return lambda: fn(*args)
+
+
+def _flip_plan(p: CvPlan) -> CvPlan:
+    """The backward's plan: flipped kernels, transposed anchor, zero border (the adjoint of the crop)."""
+    kh, kw = p.ksize
+    ar, ac = p.anchor
+    return CvPlan(
+        kernels=np.ascontiguousarray(p.kernels[..., ::-1, ::-1]),
+        src=p.dst,
+        dst=p.dst,
+        ddepth=_DEPTH[p.dst],
+        border="constant",
+        code=cv2.BORDER_CONSTANT,
+        anchor=(kh - 1 - ar, kw - 1 - ac),
+        anchor_xy=(kw - 1 - ac, kh - 1 - ar),
+        padding=None,
+        value=0.0,
+        work=None,
+    )
+
+
+def _grad_input(p: CvPlan, gy: np.ndarray, threads: int | None) -> np.ndarray:
+    """gy (B, C, N, H, W) -> the input gradient (B, C, H, W).
+
+    The gradient of the padded input is the output gradient, zero-extended, correlated
+    with the flipped kernels at the transposed anchor; the border's adjoint then adds
+    every padded pixel's gradient to the pixel it copies (for ``constant`` it is the
+    crop, which filter2D produces directly from the unextended gradient).
+    """
+    b, c, n, h, w = gy.shape
+    fp = _flip_plan(p)
+    g = p.kernels.shape[0]
+    top, bottom, left, right = _borders.padding_for(p.ksize, p.anchor)
+    if p.border != "constant":
+        canvas = np.zeros((b, c, n, h + top + bottom, w + left + right), dtype=gy.dtype)
+        canvas[..., top : top + h, left : left + w] = gy
+        gy = canvas
+    full = np.empty_like(gy)
+    jobs = [
+        _bind(fp.apply, gy[i, j, m], fp.kernels[j if g > 1 else 0, m], full[i, j, m])
+        for i in range(b)
+        for j in range(c)
+        for m in range(n)
+    ]
+    _run_jobs(jobs, workers(len(jobs), gy.shape[-2] * gy.shape[-1] * p.ksize[0] * p.ksize[1], threads))
+    gpad = torch.from_numpy(full.sum(axis=2))  # (B, C, Hp, Wp) or (B, C, H, W)
+    if p.border == "constant":
+        return gpad.numpy()
+    rows = _borders.border_indices(h, top, bottom, p.border)
+    cols = _borders.border_indices(w, left, right, p.border)
+    gcols = torch.zeros(b, c, gpad.shape[2], w, dtype=gpad.dtype).index_add_(3, cols, gpad)  # type: ignore[arg-type]
+    return torch.zeros(b, c, h, w, dtype=gpad.dtype).index_add_(2, rows, gcols).numpy()  # type: ignore[arg-type]
+
+
+class _CvCorrelate(torch.autograd.Function):
+    """``cv2.filter2D`` of (B, C, H, W) planes with (G, N, kh, kw) kernels -> (B, C, N, H, W), differentiable."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, k: torch.Tensor, p: CvPlan, threads: int | None) -> torch.Tensor:  # type: ignore[override]
+        b, c, h, w = x.shape
+        out = torch.empty(b, c, p.kernels.shape[1], h, w, dtype=x.dtype)
+        _planes_forward(p, x.detach().numpy(), out.numpy(), threads)
+        ctx.save_for_backward(x, k)
+        ctx.plan, ctx.threads = p, threads
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, gy: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
+        x, k = ctx.saved_tensors
+        p: CvPlan = ctx.plan
+        gy = gy.contiguous()
+        gx = gk = None
+        if ctx.needs_input_grad[0]:
+            gx = torch.from_numpy(_grad_input(p, gy.numpy(), ctx.threads))
+        if ctx.needs_input_grad[1]:
+            b, c, h, w = x.shape
+            g, n, kh, kw = k.shape
+            xp = _borders.pad(x, _borders.padding_for((kh, kw), p.anchor), p.border, p.value)
+            gw = torch.nn.grad.conv2d_weight(xp, (c * n, 1, kh, kw), gy.reshape(b, c * n, h, w), groups=c)
+            gk = gw.reshape(c, n, kh, kw)
+            gk = gk if g > 1 else gk.sum(0, keepdim=True)
+        return gx, gk, None, None
+
+
+def correlate(
+    x: torch.Tensor,
+    kernels: object,
+    *,
+    border: str | int = "reflect101",
+    anchor: tuple[int, int] | None = None,
+    value: float = 0.0,
+    out_dtype: torch.dtype | None = None,
+    threads: int | None = None,
+) -> torch.Tensor:
+    """Filter CPU tensor planes with a bank through ``cv2.filter2D``: ``(B, C, H, W)`` -> ``(B, C * N, H, W)``.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        ``(B, C, H, W)`` on the CPU: uint8, int16, uint16, float32 or float64.
+        Read as a zero-copy numpy view when contiguous.
+    kernels : torch.Tensor or array-like
+        ``(kh, kw)``, a bank ``(N, kh, kw)`` for every channel, or per-channel
+        banks ``(C, N, kh, kw)`` (the layout of a trained ``FilterConv2d``). A
+        tensor that requires grad gets its gradient (float32 / float64 inputs).
+    border, anchor, value, out_dtype
+        As in :func:`filterbank.filter2d` (``anchor`` is ``(row, col)``).
+    threads : int, optional
+        Python threads over the (plane, kernel) calls (see :func:`workers`).
+
+    Returns
+    -------
+    torch.Tensor
+        ``(B, C * N, H, W)``, channel ``c * N + n``; differentiable in ``x`` and in
+        ``kernels`` when they are floating and autograd is recording. Each plane
+        equals ``cv2.filter2D`` of that plane bit for bit.
+
+    Examples
+    --------
+    >>> import torch
+    >>> y = correlate(torch.ones(2, 3, 8, 9), torch.ones(4, 3, 3) / 9)
+    >>> y.shape, round(float(y.max()), 6)
+    (torch.Size([2, 12, 8, 9]), 1.0)
+    """
+    if not isinstance(x, torch.Tensor) or x.device.type != "cpu" or x.dim() != 4:
+        raise ShapeError(f"`x` must be a (B, C, H, W) CPU tensor; got {_describe(x)}")
+    p = make_plan(kernels, x.dtype, out_dtype, border=border, anchor=anchor, value=value)
+    b, c, h, w = x.shape
+    g, n = p.kernels.shape[:2]
+    if g not in (1, c):
+        raise ShapeError(f"`kernels` per channel must be (C, N, kh, kw) with C = {c}; got {p.kernels.shape}")
+    kt = kernels if isinstance(kernels, torch.Tensor) else None
+    grad = torch.is_grad_enabled() and (x.requires_grad or (kt is not None and kt.requires_grad))
+    if grad:
+        if not x.is_floating_point() or p.dst != p.src or p.work is not None:
+            raise DTypeError(
+                "`method` 'opencv' differentiates float32 / float64 in and out only; "
+                f"got {x.dtype} -> {out_dtype or x.dtype}"
+            )
+        k4 = kt.reshape(p.kernels.shape).to(x.dtype) if kt is not None else torch.from_numpy(p.kernels).to(x.dtype)
+        y = _CvCorrelate.apply(x.contiguous(), k4, p, threads)
+    else:
+        y = torch.empty(b, c, n, h, w, dtype=x.dtype if out_dtype is None else out_dtype)
+        _planes_forward(p, x.detach().contiguous().numpy(), y.numpy(), threads)
+    return y.reshape(b, c * n, h, w)
+
+
+def correlate_valid(xp: torch.Tensor, kernels: object, *, threads: int | None = None) -> torch.Tensor:
+    """The 'valid' correlation of padded CPU planes: ``(B, C, Hp, Wp)`` -> ``(B, C * N, Hp - kh + 1, Wp - kw + 1)``.
+
+    ``cv2.filter2D`` at anchor (0, 0) with a zero border, cropped to the region
+    that reads no border pixel (the planner's contract; the padding is the caller's).
+
+    Examples
+    --------
+    >>> import torch
+    >>> correlate_valid(torch.ones(1, 2, 5, 5), torch.ones(3, 3, 3)).shape
+    torch.Size([1, 6, 3, 3])
+    """
+    kh, kw = tuple(kernels.shape if isinstance(kernels, torch.Tensor) else np.shape(kernels))[-2:]
+    y = correlate(xp, kernels, border="constant", anchor=(0, 0), threads=threads)
+    return y[..., : xp.shape[-2] - kh + 1, : xp.shape[-1] - kw + 1]
+
+
+def _describe(x: object) -> str:
+    if isinstance(x, torch.Tensor):
+        return f"shape {tuple(x.shape)} on {x.device}"
+    return type(x).__name__
