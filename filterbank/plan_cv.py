@@ -278,6 +278,7 @@ class CvPlan:
     padding: tuple[int, int, int, int] | None  # (t, b, l, r) padded here first (wrap, constant with a value)
     value: float
     work: np.dtype | None  # pad and filter in this float dtype, then round and saturate to dst
+    single: np.ndarray | None = None  # the (kh, kw) kernel when the call gave one 2-D kernel
 
     @property
     def ksize(self) -> tuple[int, int]:
@@ -371,6 +372,7 @@ def make_plan(
     border = _borders.normalize_border(border)
     value = as_float("value", value)
     k = _check_kernels(kernels)
+    single = k[0, 0] if np.ndim(kernels) == 2 else None
     s, d = _np_dtype(src), _np_dtype(src if dst is None else dst)
     if s is None or d is None or (s, d) not in DEPTH_PAIRS:
         raise DTypeError(
@@ -394,6 +396,7 @@ def make_plan(
         padding=padding if own_pad else None,
         value=value,
         work=work,
+        single=single,
     )
 
 
@@ -502,12 +505,13 @@ def filter_numpy(
     if image.ndim not in (2, 3):
         raise ShapeError(f"`image` as numpy must be (H, W) or (H, W, C); got shape {image.shape}")
     p = cached_plan(image, kernel, border=border, anchor=anchor, value=value, out_dtype=out_dtype)
-    if p.kernels.shape[1] == 1 and np.ndim(kernel) == 2:
+    k = p.single
+    if k is not None:
         if p.padding is None:  # the common call: one cv2.filter2D, nothing else
-            y = cv2.filter2D(image, p.ddepth, p.kernels[0, 0], None, p.anchor_xy, 0.0, p.code)
+            y = cv2.filter2D(image, p.ddepth, k, None, p.anchor_xy, 0.0, p.code)
             return y if y.ndim == image.ndim else y.reshape(image.shape)
         out = np.empty(image.shape, dtype=p.dst)
-        p.apply(p.prepare(image), p.kernels[0, 0], out)
+        p.apply(p.prepare(image), k, out)
         return out
     return run_numpy(p, image, threads=threads)
 
