@@ -20,9 +20,8 @@ def psi(tmp_path, monkeypatch):
         if avg10 is None:
             path.unlink(missing_ok=True)
         else:
-            path.write_text(
-                f"some avg10={avg10:.2f} avg60=1.00 avg300=1.00 total=5\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
-            )
+            some = f"some avg10={avg10:.2f} avg60=1.00 avg300=1.00 total=5\n"
+            path.write_text(some + "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
         _threads._state["t"] = -1.0  # forget the cached reading
 
     monkeypatch.setattr(_threads, "cpu_count", lambda: 4)
