@@ -7,7 +7,7 @@ TORCH ?= torch==2.13.0
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.filterbank-installed
 
-.PHONY: setup test demo verify lint format clean
+.PHONY: setup test check-wheel demo verify lint format clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,11 @@ test: $(STAMP)
 	$(PY) -m ruff check filterbank tests examples scripts
 	$(PY) -m ruff format --check filterbank tests examples scripts
 	$(PY) -m pytest -q
+
+# Build the wheel, install it (not editable) into a scratch venv and run the CLI and the README's first
+# example from an empty temporary folder (scripts/check-wheel.sh). CI runs it after `make test`.
+check-wheel: $(STAMP)
+	PYTHON=$(PY) scripts/check-wheel.sh
 
 demo: $(STAMP)
 	$(VENV)/bin/filterbank demo --out demo-out

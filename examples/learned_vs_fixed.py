@@ -460,8 +460,7 @@ def results_json(record: dict) -> str:
     return head[:-2] + ',\n "runs": [\n' + ",\n".join(lines) + "\n ]\n}\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the study; exit 1 if a frozen layer moved or a model stayed at chance."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="1 seed, 40 steps, small data (what the tests run)")
     parser.add_argument(
@@ -470,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         help="output folder (default: docs/ for the full run, a temp folder with --fast; --fast refuses docs/)",
     )
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3; 1 with --fast)")
-    parser.add_argument("--steps", type=int, default=None, help="training steps per run (default 600; 60 with --fast)")
+    parser.add_argument("--steps", type=int, default=None, help="training steps per run (default 400; 40 with --fast)")
     parser.add_argument("--eval-every", type=int, default=None, help="evaluate every N steps (default 10)")
     parser.add_argument("--tasks", default="digits,patches", help="comma-separated tasks (default digits,patches)")
     parser.add_argument(
@@ -480,47 +479,68 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="default cpu (the study's timings)")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    if args.device == "cuda":
-        if not torch.cuda.is_available():
-            print("error: --device cuda asked for, but torch sees no CUDA device", file=sys.stderr)
-            return 2
+    return parser
 
+
+@dataclass
+class Config:
+    """The study's settings after defaults and checks."""
+
+    fast: bool
+    out: Path
+    seeds: int
+    steps: int
+    eval_every: int
+    tasks: list[str]
+    conds: list[str]
+    device: str
+
+
+def _names(text: str) -> list[str]:
+    """The non-empty entries of a comma-separated option."""
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _config(args: argparse.Namespace) -> Config | str:
+    """The settings, or the error message for a bad command line."""
+    if args.device == "cuda" and not torch.cuda.is_available():
+        return "--device cuda asked for, but torch sees no CUDA device"
     out = Path(args.out) if args.out else (Path(tempfile.mkdtemp(prefix="study-")) if args.fast else ROOT / "docs")
     if args.fast and out.resolve() == (ROOT / "docs").resolve():
-        print("error: --fast must not write to docs/; pass another --out", file=sys.stderr)
-        return 2
-    seeds = args.seeds or (1 if args.fast else 3)
-    steps = args.steps or (40 if args.fast else 400)
-    eval_every = args.eval_every or 10
-    wanted = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = sorted(set(wanted) - {"digits", "patches"})
-    if unknown or not wanted:
-        print(f"error: --tasks must list digits and/or patches; got {args.tasks!r}", file=sys.stderr)
-        return 2
-    conds = [c.strip() for c in args.conditions.split(",") if c.strip()]
+        return "--fast must not write to docs/; pass another --out"
+    wanted = _names(args.tasks)
+    if not wanted or any(t not in ("digits", "patches") for t in wanted):
+        return f"--tasks must list digits and/or patches; got {args.tasks!r}"
+    conds = _names(args.conditions)
     if not conds or any(c not in CONDITIONS for c in conds):
-        print(f"error: --conditions must list some of {','.join(CONDITIONS)}; got {args.conditions!r}", file=sys.stderr)
-        return 2
-    try:
-        makers = {"digits": digits_task, "patches": lambda: patch_task(*((64, 32) if args.fast else (600, 200)))}
-        tasks = [makers[t]().to(args.device) for t in wanted]
-    except ImportError as exc:
-        print(f"error: this study needs scikit-learn ({exc}); pip install scikit-learn", file=sys.stderr)
-        return 2
-    lm, lm_lost = lm_bank()
-    banks_ = {"gabor": gabor_bank(), "lm": lm}
+        return f"--conditions must list some of {','.join(CONDITIONS)}; got {args.conditions!r}"
+    return Config(
+        fast=args.fast,
+        out=out,
+        seeds=args.seeds or (1 if args.fast else 3),
+        steps=args.steps or (40 if args.fast else 400),
+        eval_every=args.eval_every or 10,
+        tasks=wanted,
+        conds=conds,
+        device=args.device,
+    )
 
-    t_start = time.perf_counter()
+
+def _tasks(cfg: Config) -> list[Task]:
+    makers = {"digits": digits_task, "patches": lambda: patch_task(*((64, 32) if cfg.fast else (600, 200)))}
+    return [makers[t]().to(cfg.device) for t in cfg.tasks]
+
+
+def run_all(cfg: Config, tasks: list[Task], banks_: dict) -> dict[str, dict[str, list[dict]]]:
+    """Every (task, condition, seed) run, printing one line per run."""
     results: dict[str, dict[str, list[dict]]] = {}
     for task in tasks:
         results[task.name] = {}
-        for c in conds:
+        for c in cfg.conds:
             runs = []
-            for seed in range(seeds):
-                with exact_fp32(args.device):  # TF32 would cost ~1e-3 relative error
-                    r = run_one(task, c, seed, steps, eval_every, banks_)
+            for seed in range(cfg.seeds):
+                with exact_fp32(cfg.device):  # TF32 would cost ~1e-3 relative error
+                    r = run_one(task, c, seed, cfg.steps, cfg.eval_every, banks_)
                 runs.append(r)
                 print(
                     f"{task.name:8s} {CONDITIONS[c]:28s} seed {seed}: acc {r['final_accuracy']:.4f} "
@@ -528,28 +548,24 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
             results[task.name][c] = runs
-    total = time.perf_counter() - t_start
-    summary = summarise(results)
-    table = markdown_table(summary, seeds)
+    return results
 
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "images").mkdir(exist_ok=True)
-    accuracy_plot(results, summary, out / "images" / "study_accuracy.png")
-    if "c" in conds:
-        filters_figure(results, banks_["gabor"], out / "images" / "study_filters.png")
-    record = {
+
+def study_record(cfg: Config, tasks: list[Task], banks_: dict, lm_lost: dict, results: dict, total: float) -> dict:
+    """What study_results.json holds: the configuration, the tasks, the summary and every run."""
+    return {
         "config": {
-            "fast": args.fast,
-            "seeds": seeds,
-            "steps": steps,
-            "eval_every": eval_every,
+            "fast": cfg.fast,
+            "seeds": cfg.seeds,
+            "steps": cfg.steps,
+            "eval_every": cfg.eval_every,
             "batch": 64,
             "optimizer": "Adam lr 3e-3 with cosine decay to 0 over the run, no weight decay",
             "first_layer": f"{N_FILTERS} filters {KSIZE}x{KSIZE}, no bias, then BatchNorm",
             "target": f"{TARGET_FRACTION} x best condition's mean final test accuracy, per task",
             "torch": torch.__version__,
             "torch_threads": torch.get_num_threads(),
-            "device": args.device,
+            "device": cfg.device,
             "total_seconds": total,
             "gabor_bank": banks_["gabor"].specs,
             "lm_bank": {"names": LM_PICK, "source": "banks.lm('small') cropped 49x49 -> 7x7", "l1_lost": lm_lost},
@@ -558,25 +574,60 @@ def main(argv: list[str] | None = None) -> int:
         "tasks": {
             t.name: {"description": t.description, "train": len(t.y_train), "test": len(t.y_test)} for t in tasks
         },
-        "summary": summary,
+        "summary": summarise(results),
         "runs": results,
     }
-    (out / "study_results.json").write_text(results_json(_json_safe(record)))
-    print()
-    print(table)
-    print(
-        f"\n{len(tasks) * len(conds) * seeds} runs in {total:.0f} s on {torch.get_num_threads()} thread(s); "
-        f"wrote {out / 'study_results.json'}, {out / 'images'}/study_accuracy.png, study_filters.png"
-    )
 
+
+def failed_checks(tasks: list[Task], summary: dict, fast: bool) -> list[str]:
+    """Frozen first layers that moved, and models not above chance (by 0.1 in a full run)."""
     failures = []
     for task in tasks:
         chance = 1.0 / task.n_classes
         for c, row in summary[task.name]["conditions"].items():
             if c in FROZEN and not row["frozen_identical"]:
                 failures.append(f"{task.name} {c}: frozen first layer changed")
-            if not row["accuracy_mean"] > chance + (0.0 if args.fast else 0.1):
+            if not row["accuracy_mean"] > chance + (0.0 if fast else 0.1):
                 failures.append(f"{task.name} {c}: accuracy {row['accuracy_mean']:.3f} not above chance {chance:.3f}")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the study; exit 1 if a frozen layer moved or a model stayed at chance."""
+    args = _parser().parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cfg = _config(args)
+    if isinstance(cfg, str):
+        print(f"error: {cfg}", file=sys.stderr)
+        return 2
+    try:
+        tasks = _tasks(cfg)
+    except ImportError as exc:
+        print(f"error: this study needs scikit-learn ({exc}); pip install scikit-learn", file=sys.stderr)
+        return 2
+    lm, lm_lost = lm_bank()
+    banks_ = {"gabor": gabor_bank(), "lm": lm}
+
+    t_start = time.perf_counter()
+    results = run_all(cfg, tasks, banks_)
+    total = time.perf_counter() - t_start
+    record = study_record(cfg, tasks, banks_, lm_lost, results, total)
+    summary = record["summary"]
+
+    out = cfg.out
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "images").mkdir(exist_ok=True)
+    accuracy_plot(results, summary, out / "images" / "study_accuracy.png")
+    if "c" in cfg.conds:
+        filters_figure(results, banks_["gabor"], out / "images" / "study_filters.png")
+    (out / "study_results.json").write_text(results_json(_json_safe(record)))
+    print()
+    print(markdown_table(summary, cfg.seeds))
+    print(
+        f"\n{len(tasks) * len(cfg.conds) * cfg.seeds} runs in {total:.0f} s on {torch.get_num_threads()} thread(s); "
+        f"wrote {out / 'study_results.json'}, {out / 'images'}/study_accuracy.png, study_filters.png"
+    )
+    failures = failed_checks(tasks, summary, cfg.fast)
     for f in failures:
         print("CHECK FAILED:", f)
     return 1 if failures else 0

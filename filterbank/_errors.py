@@ -12,7 +12,9 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "BankFileError",
     "BorderError",
+    "CliError",
     "DTypeError",
     "FilterbankError",
     "ParameterError",
@@ -39,6 +41,14 @@ class ShapeError(FilterbankError, ValueError):
 
 class DTypeError(FilterbankError, TypeError):
     """An argument has a type or dtype that is not supported."""
+
+
+class BankFileError(ParameterError):
+    """A file that is not a valid saved FilterBank (wrong format, truncated, corrupted, tampered)."""
+
+
+class CliError(FilterbankError, ValueError):
+    """A mistake on the ``filterbank`` command line; the command prints it as one line and exits 2."""
 
 
 class UnknownNameError(FilterbankError, ValueError):

@@ -28,7 +28,7 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
-from ._errors import BorderError, DTypeError, ParameterError, ShapeError
+from ._errors import BorderError, DTypeError, ParameterError, ShapeError, UnknownNameError
 
 __all__ = [
     "BORDERS",
@@ -131,8 +131,6 @@ def normalize_border(border: str | int) -> str:
                 "(3 2 1 | 1 2 3 4 5, OpenCV BORDER_REFLECT); pass one of those two names; got 'reflect'"
             )
         if key not in _ALIASES:
-            from ._errors import UnknownNameError
-
             raise BorderError(str(UnknownNameError("border", border, BORDERS, suggest_from=_ALIASES)))
         return _ALIASES[key]
     if isinstance(border, numbers.Integral) and not isinstance(border, bool):

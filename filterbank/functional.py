@@ -7,9 +7,11 @@ from typing import Any, overload
 import numpy as np
 import torch
 
+from . import _core
 from . import borders as _borders
 from . import plan as _plan
-from ._errors import DTypeError, ShapeError, UnknownNameError
+from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
+from ._types import KernelLike
 from ._validate import as_float, finite_kernel
 
 __all__ = ["as_kernel_tensor", "filter2d"]
@@ -20,7 +22,7 @@ _TORCH_FLOAT = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _TORCH_INT = tuple(t for t in (torch.uint8, torch.int16, getattr(torch, "uint16", None)) if t is not None)
 
 
-def _kernel_array(kernel: Any) -> np.ndarray | torch.Tensor:
+def _kernel_array(kernel: KernelLike) -> np.ndarray | torch.Tensor:
     """Return the kernel as a float numpy array or a floating torch tensor, (N, kh, kw) or (kh, kw)."""
     if isinstance(kernel, torch.Tensor):
         if not (kernel.is_floating_point() or kernel.dtype in _TORCH_INT or kernel.dtype == torch.int64):
@@ -45,13 +47,11 @@ def _kernel_array(kernel: Any) -> np.ndarray | torch.Tensor:
 
 
 def _finite_error(value: float, index: list[int]) -> Exception:
-    from ._errors import ParameterError
-
     return ParameterError(f"`kernel` must contain only finite values; got {value!r} at index {tuple(index)}")
 
 
 def as_kernel_tensor(
-    kernel: Any, *, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
+    kernel: KernelLike, *, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
 ) -> torch.Tensor:
     """A kernel or bank as a ``(N, kh, kw)`` tensor at the caller's dtype and device.
 
@@ -73,7 +73,7 @@ def as_kernel_tensor(
 @overload
 def filter2d(
     image: np.ndarray,
-    kernel: Any,
+    kernel: KernelLike,
     *,
     border: str | int = ...,
     anchor: tuple[int, int] | None = ...,
@@ -84,7 +84,7 @@ def filter2d(
 @overload
 def filter2d(
     image: torch.Tensor,
-    kernel: Any,
+    kernel: KernelLike,
     *,
     border: str | int = ...,
     anchor: tuple[int, int] | None = ...,
@@ -94,7 +94,7 @@ def filter2d(
 ) -> torch.Tensor: ...
 def filter2d(
     image: np.ndarray | torch.Tensor,
-    kernel: Any,
+    kernel: KernelLike,
     *,
     border: str | int = "reflect101",
     anchor: tuple[int, int] | None = None,
@@ -137,8 +137,9 @@ def filter2d(
         ``"direct"``, ``"separable"`` (rank-1 kernels), ``"lowrank"`` (shared
         row basis) or ``"fft"`` (cached kernel spectra). Every method stays within
         the parity tolerance against ``cv2.filter2D``; ``auto`` keeps the direct
-        sum for integer outputs below 130 taps (bit-exact with OpenCV) and never
-        uses the FFT in float32 below 130 taps.
+        sum for integer outputs below OpenCV's DFT threshold
+        (``filterbank._types.OPENCV_DFT_TAPS`` taps; bit-exact with OpenCV) and
+        never uses the FFT in float32 below it.
 
     Returns
     -------
@@ -153,9 +154,13 @@ def filter2d(
     -----
     Arithmetic follows OpenCV: float64 when the input or the output is float64,
     float32 for integer images otherwise, then rounding and saturation. For
-    kernels with 130 taps or more, ``cv2.filter2D`` on float32 switches to a
-    DFT and differs from the direct sum by about ``1e-5 * sum|k| * max|image|``;
-    filterbank's own FFT path stays within that bound.
+    kernels of ``OPENCV_DFT_TAPS`` taps or more (12x12 and larger),
+    ``cv2.filter2D`` on float32 switches to a DFT and differs from the direct sum
+    by about ``1e-5 * sum|k| * max|image|``; filterbank's own FFT path stays
+    within that bound.
+
+    ``filter2d`` and :class:`filterbank.FilterConv2d` run through one internal
+    path (:func:`filterbank._core.filter_tensor`: pad, plan, cast).
 
     References
     ----------
@@ -175,51 +180,81 @@ def filter2d(
     if method not in _plan.METHODS:
         raise UnknownNameError("method", method, _plan.METHODS)
     k = _kernel_array(kernel)
-    is_bank = k.ndim == 3
-
     if isinstance(image, np.ndarray):
-        if image.dtype not in _NUMPY_DTYPES:
-            raise DTypeError(
-                f"`image` dtype must be one of uint8, uint16, int16, float32, float64 (OpenCV's); got {image.dtype}"
-            )
-        if image.ndim not in (2, 3):
-            raise ShapeError(f"`image` as numpy must be (H, W) or (H, W, C); got shape {image.shape}")
-        if out_dtype is None:
-            out_np = image.dtype
-        else:
-            try:
-                out_np = np.dtype(out_dtype)
-            except TypeError as exc:
-                raise DTypeError(f"`out_dtype` must be a numpy dtype for numpy input; got {out_dtype!r}") from exc
-            if out_np not in _NUMPY_DTYPES:
-                raise DTypeError(f"`out_dtype` must be one of uint8, uint16, int16, float32, float64; got {out_np}")
-        src = torch.from_numpy(np.ascontiguousarray(image))
-        x = src.unsqueeze(0) if image.ndim == 2 else src.permute(2, 0, 1)
-        out_t = torch.from_numpy(np.empty(0, dtype=out_np)).dtype
-        y = _filter_tensor(x.unsqueeze(0), k, border, anchor, value, out_t, method)[0]
-        if image.ndim == 2 and not is_bank:
-            return y[0].numpy()
-        return y.permute(1, 2, 0).contiguous().numpy()
-
+        return _filter_numpy(image, k, border, anchor, value, out_dtype, method)
     if not isinstance(image, torch.Tensor):
         raise DTypeError(f"`image` must be a numpy.ndarray or a torch.Tensor; got {type(image).__name__}")
+    return _filter_torch(image, k, border, anchor, value, out_dtype, method)
+
+
+def _numpy_out_dtype(image: np.ndarray, out_dtype: Any) -> np.dtype:
+    """Check a numpy image's dtype and shape; the output dtype (``None``: the image's, like ``ddepth=-1``)."""
+    if image.dtype not in _NUMPY_DTYPES:
+        raise DTypeError(
+            f"`image` dtype must be one of uint8, uint16, int16, float32, float64 (OpenCV's); got {image.dtype}"
+        )
+    if image.ndim not in (2, 3):
+        raise ShapeError(f"`image` as numpy must be (H, W) or (H, W, C); got shape {image.shape}")
+    if out_dtype is None:
+        return image.dtype
+    try:
+        out_np = np.dtype(out_dtype)
+    except TypeError as exc:
+        raise DTypeError(f"`out_dtype` must be a numpy dtype for numpy input; got {out_dtype!r}") from exc
+    if out_np not in _NUMPY_DTYPES:
+        raise DTypeError(f"`out_dtype` must be one of uint8, uint16, int16, float32, float64; got {out_np}")
+    return out_np
+
+
+def _filter_numpy(
+    image: np.ndarray,
+    k: np.ndarray | torch.Tensor,
+    border: str,
+    anchor: tuple[int, int] | None,
+    value: float,
+    out_dtype: Any,
+    method: str,
+) -> np.ndarray:
+    """numpy ``(H, W)`` / ``(H, W, C)`` channels last -> ``(H, W)`` / ``(H, W, C * N)``."""
+    out_np = _numpy_out_dtype(image, out_dtype)
+    src = torch.from_numpy(np.ascontiguousarray(image))
+    x = src.unsqueeze(0) if image.ndim == 2 else src.permute(2, 0, 1)
+    out_t = torch.from_numpy(np.empty(0, dtype=out_np)).dtype
+    y = _filter_tensor(x.unsqueeze(0), k, border, anchor, value, out_t, method)[0]
+    if image.ndim == 2 and k.ndim == 2:
+        return y[0].numpy()
+    return y.permute(1, 2, 0).contiguous().numpy()
+
+
+def _torch_out_dtype(image: torch.Tensor, out_dtype: Any) -> torch.dtype:
+    """Check a tensor image's dtype and shape; the output dtype (``None``: the image's)."""
     if image.dtype not in _TORCH_FLOAT + _TORCH_INT:
         raise DTypeError(f"`image` dtype must be floating, uint8 or int16; got {image.dtype}")
     if image.dim() < 2:
         raise ShapeError(f"`image` as a tensor must be (..., H, W); got shape {tuple(image.shape)}")
     if out_dtype is None:
-        out_t = image.dtype
-    elif isinstance(out_dtype, torch.dtype) and out_dtype in _TORCH_FLOAT + _TORCH_INT:
-        out_t = out_dtype
-    else:
-        raise DTypeError(
-            f"`out_dtype` must be a floating, uint8 or int16 torch dtype for tensor input; got {out_dtype!r}"
-        )
+        return image.dtype
+    if isinstance(out_dtype, torch.dtype) and out_dtype in _TORCH_FLOAT + _TORCH_INT:
+        return out_dtype
+    raise DTypeError(f"`out_dtype` must be a floating, uint8 or int16 torch dtype for tensor input; got {out_dtype!r}")
+
+
+def _filter_torch(
+    image: torch.Tensor,
+    k: np.ndarray | torch.Tensor,
+    border: str,
+    anchor: tuple[int, int] | None,
+    value: float,
+    out_dtype: Any,
+    method: str,
+) -> torch.Tensor:
+    """torch ``(..., H, W)`` -> ``(..., H, W)`` for one kernel, ``(..., C * N, H, W)`` for a bank."""
+    out_t = _torch_out_dtype(image, out_dtype)
     if isinstance(k, torch.Tensor) and k.device != image.device:
         raise DTypeError(f"`kernel` is on {k.device} but `image` is on {image.device}; move one of them")
     h, w = image.shape[-2:]
     lead = image.shape[:-2]
-    if not is_bank:
+    if k.ndim == 2:
         y = _filter_tensor(image.reshape(1, -1, h, w), k, border, anchor, value, out_t, method)
         return y.reshape(*lead, h, w)
     n = k.shape[0]
@@ -239,22 +274,16 @@ def _filter_tensor(
     out_dtype: torch.dtype,
     method: str = "auto",
 ) -> torch.Tensor:
-    """(B, C, H, W) -> (B, C*N, H, W) with padding, correlation and the output cast."""
-    # OpenCV's rule: float64 arithmetic if the input or the output is float64, float32 for
-    # integer images otherwise (so uint8 rounding ties fall as in cv2), else the input's dtype.
-    if torch.float64 in (x.dtype, out_dtype):
-        compute = torch.float64
-    elif not x.dtype.is_floating_point:
-        compute = torch.float32
-    else:
-        compute = x.dtype
+    """(B, C, H, W) -> (B, C*N, H, W): OpenCV's arithmetic dtype, then the one core path (pad, plan, cast)."""
+    compute = _core.compute_dtype(x.dtype, out_dtype)
     kt = as_kernel_tensor(k, dtype=compute, device=x.device)
     padding = _borders.padding_for(tuple(kt.shape[-2:]), anchor)
-    xp = _borders.pad(x.to(compute), padding, border, value)
-    # Integer outputs below 130 taps are bit-exact with OpenCV only through the direct sum.
-    exact = not out_dtype.is_floating_point and kt.shape[-1] * kt.shape[-2] < 130
-    y = _plan.correlate_valid(xp, kt, method=method, exact=exact)
-    if out_dtype.is_floating_point:
-        return y.to(out_dtype)
-    info = torch.iinfo(out_dtype)
-    return torch.round(y).clamp_(info.min, info.max).to(out_dtype)
+    return _core.filter_tensor(
+        x.to(compute),
+        kt.unsqueeze(0),
+        padding=padding,
+        border=border,
+        value=value,
+        method=method,
+        out_dtype=out_dtype,
+    )

@@ -13,9 +13,10 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
+from ._shape import center_fit
 from .bank import FilterBank, as_bank
 from .layers import FilterConv2d, check_bake_mode, check_learn, check_mode, set_plain_weight
-from .parametric import KernelGenerator, _center_pad
+from .parametric import KernelGenerator
 
 __all__ = [
     "ParametricWeight",
@@ -82,7 +83,7 @@ class ParametricWeight(nn.Module):
 
     def generated(self, dtype: torch.dtype) -> torch.Tensor:
         """The injected values ``(out_channels, in_per_group, kh, kw)`` (rows outside the mask are filler)."""
-        k = _center_pad(self.generator().to(dtype), *self.ksize)
+        k = center_fit(self.generator().to(dtype), self.ksize)
         values = k.unsqueeze(1) * self.in_weights.to(dtype)
         return values.index_select(0, self.rows)
 
@@ -124,7 +125,7 @@ def _fit_kernels(bank: FilterBank, ksize: tuple[int, int]) -> np.ndarray:
             f"`bank` kernels {bank.ksize} must fit the conv's kernel_size {ksize}: equal, or smaller by an even "
             "number on each axis (then centre-padded with zeros); crop the bank yourself to go smaller"
         )
-    return np.pad(bank.kernels, ((0, 0), (dh // 2, dh // 2), (dw // 2, dw // 2)))
+    return np.array(center_fit(bank.kernels, ksize))  # writable copy (from_numpy warns on read-only)
 
 
 def inject(

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from . import _core
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import ParameterError, ShapeError, UnknownNameError
@@ -264,9 +265,14 @@ class FilterConv2d(nn.Conv2d):
             raise ShapeError(
                 f"`x` must be (B, {self.in_channels}, H, W) or ({self.in_channels}, H, W); got shape {tuple(x.shape)}"
             )
-        xp = _borders.pad(x, self.pad4, self.border, self.value)
+        if x.dim() == 3:  # unbatched (C, H, W), as nn.Conv2d accepts
+            return self.forward(x.unsqueeze(0))[0]
         weight = self._generated_weight() if "generator" in self._modules else self.weight
-        return _plan.conv_forward(xp, weight, self.groups, self.method, self.bias)
+        # (C * N, 1, kh, kw) -> one bank of N kernels per channel, through filter2d's own path
+        kernels = weight.reshape(self.in_channels, -1, *weight.shape[-2:])
+        return _core.filter_tensor(
+            x, kernels, padding=self.pad4, border=self.border, value=self.value, method=self.method, bias=self.bias
+        )
 
     def extra_repr(self) -> str:
         return (

@@ -35,6 +35,7 @@ from torch import nn
 from . import borders as _borders
 from ._device import exact_fp32, resolve_device
 from ._errors import DTypeError, ParameterError, ShapeError
+from ._types import OPENCV_DFT_TAPS
 from .bank import FilterBank
 from .functional import filter2d
 from .inject import inject
@@ -57,7 +58,8 @@ __all__ = [
 
 #: Kernel area from which ``cv2.filter2D`` switches from the direct sum to a DFT
 #: (float32 -> float32 and uint8 -> uint8, with SSE3; OpenCV's ``dft_filter_size``).
-DFT_AREA = 130
+#: The same number as :data:`filterbank._types.OPENCV_DFT_TAPS`, under its older name.
+DFT_AREA = OPENCV_DFT_TAPS
 
 #: The ways a bank is applied; each is compared with ``cv2.filter2D``.
 PATHS: tuple[str, ...] = ("inject", "FilterConv2d", "filter2d")
@@ -152,11 +154,11 @@ def tolerance(kernel: np.ndarray, image_max: float, dtype: str) -> float:
 
     Notes
     -----
-    From 130 taps (e.g. 12x12) ``cv2.filter2D`` stops summing directly and
+    From ``DFT_AREA`` taps (e.g. 12x12) ``cv2.filter2D`` stops summing directly and
     multiplies in the Fourier domain (OpenCV's ``dft_filter_size``). In float32
     that path differs from the direct sum by about ``1e-5 * sum|k| * max|img|``;
     in uint8 it can land on the other side of a rounding boundary, i.e. differ
-    by 1. Below 130 taps torch's direct conv and OpenCV's agree to float32
+    by 1. Below ``DFT_AREA`` taps torch's direct conv and OpenCV's agree to float32
     rounding (bit for bit on CPU) and uint8 results must be identical.
 
     Examples
@@ -171,7 +173,7 @@ def tolerance(kernel: np.ndarray, image_max: float, dtype: str) -> float:
     if dtype == "uint8":
         return 1.0 if dft else 0.0
     if dtype == "float32":
-        # OpenCV switches to a DFT for area >= 130 in float32: ~1e-5 relative, not ~1e-7.
+        # OpenCV switches to a DFT for area >= DFT_AREA in float32: ~1e-5 relative, not ~1e-7.
         return (1e-5 if dft else 1e-6) * float(np.abs(kernel).sum()) * float(image_max)
     raise DTypeError(f"`dtype` must be one of {', '.join(DTYPES)}; got {dtype!r}")
 

@@ -20,6 +20,7 @@ from torch import nn
 
 from ._errors import ShapeError, UnknownNameError
 from ._validate import int_in_range
+from .banks import rfs
 from .layers import FilterConv2d
 
 __all__ = ["MR4", "MR8", "MRS4", "MaxResponse"]
@@ -99,8 +100,6 @@ class MaxResponse(nn.Module):
         self.scale = int_in_range("scale", scale, 0, _SCALES - 1)
         self.filters: FilterConv2d | None = None
         if from_image:
-            from .banks import rfs
-
             self.filters = FilterConv2d(rfs(), 1, border=border, dtype=dtype)
 
     @property

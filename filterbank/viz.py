@@ -1,5 +1,8 @@
 """Pictures of banks and responses, drawn with Pillow only.
 
+This module sits above the banks and does not import them: a bank is anything
+with ``.kernels`` ``(N, kh, kw)`` and ``.names`` (a :class:`~filterbank.FilterBank`).
+
 Colour conventions, the same in every picture:
 
 * signed data (kernels; responses with both signs) use a diverging map centred
@@ -28,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ._errors import DTypeError, ParameterError, ShapeError
-from .bank import FilterBank, as_bank
+from ._format import sci
 
 __all__ = ["diverging", "grayscale", "kernel_grid", "response_grid", "save", "side_by_side"]
 
@@ -139,13 +142,32 @@ def _to_2d(name: str, a: Any) -> np.ndarray:
     return arr.astype(np.float64)
 
 
+def _is_bank(obj: Any) -> bool:
+    """A FilterBank, or anything shaped like one: ``.kernels`` and ``.names``."""
+    return hasattr(obj, "kernels") and hasattr(obj, "names")
+
+
+def _array_items(obj: Any) -> list[tuple[str, np.ndarray]]:
+    """Kernels ``(N, kh, kw)`` / ``(kh, kw)`` (numpy or torch) named ``k0, k1, ...`` like an unnamed FilterBank."""
+    if hasattr(obj, "detach"):
+        obj = obj.detach().cpu().double().numpy()
+    arr = np.asarray(obj)
+    if arr.dtype.kind not in "fiu":
+        raise DTypeError(f"`kernels` must be real numbers; got dtype {arr.dtype}")
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3 or arr.size == 0:
+        raise ShapeError(f"`kernels` must be (N, kh, kw) or (kh, kw), non-empty; got shape {arr.shape}")
+    return [(f"k{i}", k.astype(np.float64)) for i, k in enumerate(arr)]
+
+
 def _kernel_items(bank: Any) -> list[tuple[str, np.ndarray]]:
-    if isinstance(bank, FilterBank):
-        return list(zip(bank.names, bank.kernels, strict=True))
+    if _is_bank(bank):
+        return [(str(n), np.asarray(k, dtype=np.float64)) for n, k in zip(bank.names, bank.kernels, strict=True)]
     if isinstance(bank, Sequence) and not isinstance(bank, str) and bank and not hasattr(bank, "shape"):
         items: list[tuple[str, np.ndarray]] = []
         for entry in bank:
-            if isinstance(entry, FilterBank):
+            if _is_bank(entry):
                 items += _kernel_items(entry)
             elif isinstance(entry, (tuple, list)) and len(entry) == 2 and isinstance(entry[0], str):
                 items.append((entry[0], _to_2d("kernel", entry[1])))
@@ -155,7 +177,7 @@ def _kernel_items(bank: Any) -> list[tuple[str, np.ndarray]]:
                     f"got an entry of type {type(entry).__name__}"
                 )
         return items
-    return _kernel_items(as_bank(bank))
+    return _array_items(bank)
 
 
 def _grid(
@@ -316,7 +338,7 @@ def side_by_side(ours: Any, reference: Any, title: str = "") -> Image.Image:
     panels = [
         ("filterbank (torch)", pa),
         ("cv2.filter2D", pb),
-        (f"|diff|, max {dmax:.2e}", pd),
+        (f"|diff|, max {sci(dmax)}", pd),
     ]
     font = _font()
     cell_h, cell_w = a.shape

@@ -53,8 +53,8 @@ EOF
 
 step "versions" versions
 step "cuda tests" env FILTERBANK_REQUIRE_CUDA=1 "${PYTHON}" -m pytest -q -m cuda tests
-step "verify cuda" "${PYTHON}" -m filterbank.cli verify --device cuda --dtype float32 --dtype uint8
-step "bench cuda" "${PYTHON}" -m filterbank.cli bench --device cuda --reps 5 --no-memory --json "${OUT:-.}/bench-cuda.json"
+step "verify cuda" "${PYTHON}" -m filterbank verify --device cuda --dtype float32 --dtype uint8
+step "bench cuda" "${PYTHON}" -m filterbank bench --device cuda --reps 5 --no-memory --json "${OUT:-.}/bench-cuda.json"
 
 echo
 if ((${#failed[@]})); then

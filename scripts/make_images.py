@@ -1,4 +1,4 @@
-"""Regenerate the test images in ``images/`` and their ``README.md``.
+"""Regenerate the sample images in ``filterbank/images/samples/`` and their ``README.md``.
 
 Every file is rebuilt deterministically:
 
@@ -11,7 +11,7 @@ All files are written as 8-bit PNG with Pillow (RGB channel order, no alpha).
 
 Usage::
 
-    python scripts/make_images.py [--out images]
+    python scripts/make_images.py [--out filterbank/images/samples]
 
 Requires numpy, Pillow, opencv-python(-headless) and scikit-image (a dev dependency).
 """
@@ -213,13 +213,16 @@ def save_png(array: np.ndarray, path: Path) -> None:
 
 
 README_HEAD = """\
-# Test images
+# Sample images
 
-Images used by the filterbank CLI, examples and tests. Load them with
-`filterbank.images.load_images()` (folder defaults to this one) or `load_image(path)`.
+Images used by the filterbank CLI, examples and tests, shipped inside the package
+(package data of `filterbank.images`, installed with the wheel). Load one with
+`filterbank.images.sample("camera")` (names: `sample_names()`), all of them with
+`filterbank.images.load_images()` (folder defaults to this one), any file with `load_image(path)`.
 
 This file and every image here are written by `scripts/make_images.py`
-(`python scripts/make_images.py --out images`); edit the script, not this file.
+(`python scripts/make_images.py`, default `--out filterbank/images/samples`); edit the
+script, not this file.
 
 * **Photographs** are scikit-image's bundled sample images (scikit-image 0.26,
   `skimage/data/`). Their source and licence below are quoted from the docstrings of
@@ -256,8 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path(__file__).resolve().parent.parent / "images",
-        help="output folder (default: the repository's images/)",
+        default=Path(__file__).resolve().parent.parent / "filterbank" / "images" / "samples",
+        help="output folder (default: the package's filterbank/images/samples/)",
     )
     args = parser.parse_args(argv)
     out: Path = args.out

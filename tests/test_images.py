@@ -1,4 +1,4 @@
-"""Tests for the bundled test images and their loader (filterbank.images)."""
+"""The packaged sample images and their loaders (filterbank.images): sample(), load_image(s), the script."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from filterbank._errors import ParameterError
-from filterbank.images import IMAGE_SUFFIXES, default_image_dir, load_image, load_images
+import filterbank
+from filterbank._errors import ParameterError, UnknownNameError
+from filterbank.images import IMAGE_SUFFIXES, default_image_dir, load_image, load_images, sample, sample_names
 
 ROOT = Path(__file__).resolve().parent.parent
-IMAGES = ROOT / "images"
+IMAGES = ROOT / "filterbank" / "images" / "samples"
 SCRIPT = ROOT / "scripts" / "make_images.py"
 MAX_BYTES = 600 * 1024
 
@@ -23,23 +24,73 @@ ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*(photo|synthetic)\s*\|", re.MULTILINE)
 
 
 def readme_table() -> dict[str, str]:
-    """Map file name -> kind from the table in images/README.md."""
+    """Map file name -> kind from the table in filterbank/images/samples/README.md."""
     text = (IMAGES / "README.md").read_text(encoding="utf-8")
     rows = ROW.findall(text)
     table = dict(rows)
-    assert len(table) == len(rows), "a file is listed twice in images/README.md"
+    assert len(table) == len(rows), "a file is listed twice in the samples' README.md"
     return table
 
 
 # ------------------------------------------------------------------ the image folder
 
 
-def test_default_image_dir_is_repository_images() -> None:
-    assert default_image_dir() == IMAGES
-    assert default_image_dir().is_dir()
+def test_default_image_dir_is_the_packaged_samples() -> None:
+    # inside the package that is imported (in a wheel install: site-packages), not beside it
+    packaged = Path(filterbank.__file__).resolve().parent / "images" / "samples"
+    assert default_image_dir() == packaged
+    assert packaged.is_dir()
+    # the source tree's files (which these tests read) are the ones the package carries
+    assert sorted(p.name for p in packaged.glob("*.png")) == sorted(p.name for p in IMAGES.glob("*.png"))
+    for p in IMAGES.glob("*.png"):
+        assert (packaged / p.name).read_bytes() == p.read_bytes(), p.name
 
 
-def test_readme_lists_exactly_the_files_present() -> None:
+def test_one_copy_of_the_images() -> None:
+    """The PNGs live in the package only; the repository's images/ keeps a pointer README."""
+    assert sorted(p.name for p in (ROOT / "images").iterdir()) == ["README.md"]
+    pointer = (ROOT / "images" / "README.md").read_text(encoding="utf-8")
+    assert "filterbank/images/samples/" in pointer and "sample(" in pointer
+
+
+# -------------------------------------------------------------------------- sample()
+
+
+def test_sample_names_are_the_packaged_pngs() -> None:
+    names = sample_names()
+    assert names == sorted(p.stem for p in IMAGES.glob("*.png"))
+    assert names == sorted(Path(f).stem for f in readme_table())
+    assert {"camera", "astronaut", "zoneplate"} <= set(names)
+
+
+@pytest.mark.parametrize("name", ["camera", "astronaut", "coffee", "zoneplate"])
+def test_sample_equals_the_file_read_by_pillow(name: str) -> None:
+    got = sample(name)
+    with Image.open(IMAGES / f"{name}.png") as im:
+        want = np.asarray(im)
+    assert got.dtype == np.uint8 and got.flags.writeable and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, load_image(IMAGES / f"{name}.png"))
+    assert got.shape == {"camera": (256, 256), "astronaut": (256, 256, 3), "coffee": (171, 256, 3)}.get(
+        name, (200, 200)
+    )
+
+
+def test_sample_returns_a_fresh_array() -> None:
+    a = sample("impulse")
+    a[:] = 7
+    b = sample("impulse")
+    assert b[64, 64] == 255 and int(b.sum()) == 255
+
+
+def test_sample_unknown_name_suggests_the_closest() -> None:
+    with pytest.raises(UnknownNameError, match="camera") as info:
+        sample("camra")
+    assert isinstance(info.value, ValueError)
+    assert "Did you mean 'camera'" in str(info.value) and "'zoneplate'" in str(info.value)
+
+
+def test_readme_lists_exactly_the_files_present() -> None:  # and nothing else sits beside the PNGs
     table = readme_table()
     present = {p.name for p in IMAGES.iterdir() if p.name != "README.md"}
     assert set(table) == present

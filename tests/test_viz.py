@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
-from filterbank import FilterBank, ShapeError
+from filterbank import DTypeError, FilterBank, ShapeError
 from filterbank.viz import diverging, grayscale, kernel_grid, response_grid, save, side_by_side
 
 SOBEL_PAIR = FilterBank.from_specs([{"family": "sobel", "dx": 1, "dy": 0}, {"family": "sobel", "dx": 0, "dy": 1}])
@@ -111,3 +112,23 @@ def test_save_creates_folders_and_writes_png(tmp_path):
     assert path.is_file()
     with Image.open(path) as im:
         assert im.format == "PNG" and im.size[0] > 0
+
+
+def test_kernel_grid_takes_anything_shaped_like_a_bank():
+    """viz does not import the bank module: a bank is anything with ``.kernels`` and ``.names``."""
+
+    class Shaped:
+        kernels = np.stack([np.eye(3), -np.eye(3)])
+        names = ("a", "b")
+
+    bank = FilterBank(Shaped.kernels, names=list(Shaped.names))
+    assert np.array_equal(np.asarray(kernel_grid(Shaped())), np.asarray(kernel_grid(bank)))
+    # arrays and tensors are named k0, k1, ... as an unnamed FilterBank names them
+    unnamed = FilterBank(Shaped.kernels)
+    assert np.array_equal(np.asarray(kernel_grid(Shaped.kernels)), np.asarray(kernel_grid(unnamed)))
+    assert np.array_equal(np.asarray(kernel_grid(torch.from_numpy(Shaped.kernels))), np.asarray(kernel_grid(unnamed)))
+    assert np.array_equal(np.asarray(kernel_grid(np.eye(3))), np.asarray(kernel_grid(FilterBank(np.eye(3)))))
+    with pytest.raises(ShapeError, match=r"`kernels` must be \(N, kh, kw\) or \(kh, kw\)"):
+        kernel_grid(np.ones(4))
+    with pytest.raises(DTypeError, match=r"`kernels` must be real numbers"):
+        kernel_grid(np.array([["a"]]))

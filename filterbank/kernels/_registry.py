@@ -1,50 +1,74 @@
-"""Name-based access to every kernel family: ``get(name, **params)``, ``names()``, ``signature()``."""
+"""The kernel-family registry: every generator of :mod:`filterbank.kernels` by name.
+
+Built on :class:`filterbank._registry.Registry` (kind ``"kernel family"``), so an
+unknown name or keyword is worded as everywhere else. The names written by
+filterbank 0.1 bank files for the families that then lived in ``filterbank.banks``
+(``"banks.vgg_oriented"``, ``"banks.random"``, ...) are aliases, so old specs regenerate.
+"""
 
 from __future__ import annotations
 
-import fnmatch
 import inspect
-from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from .._errors import DTypeError, UnknownNameError
+from .._registry import Registry
 from .basic import box
 from .derivative import laplacian, prewitt, scharr, sobel
 from .fspecial import average, disk, fspecial_laplacian, fspecial_log, motion, unsharp
 from .gabor import gabor
 from .gaussian import dog, gaussian, gaussian_1d, gaussian_derivative, log
+from .random import random_kernel
+from .texture import dct, kirsch, laws
+from .vgg import schmid, vgg_gaussian, vgg_log, vgg_oriented
 
-__all__ = ["get", "names", "signature"]
+__all__ = ["LEGACY_SPEC_NAMES", "REGISTRY", "get", "names", "signature"]
 
-_FAMILIES: dict[str, Callable[..., np.ndarray]] = {
-    "average": average,
-    "box": box,
-    "disk": disk,
-    "dog": dog,
-    "fspecial_laplacian": fspecial_laplacian,
-    "fspecial_log": fspecial_log,
-    "gabor": gabor,
-    "gaussian": gaussian,
-    "gaussian_1d": gaussian_1d,
-    "gaussian_derivative": gaussian_derivative,
-    "laplacian": laplacian,
-    "log": log,
-    "motion": motion,
-    "prewitt": prewitt,
-    "scharr": scharr,
-    "sobel": sobel,
-    "unsharp": unsharp,
+#: Spec family names written by filterbank 0.1 (and still written, see :mod:`filterbank.banks`) -> family.
+LEGACY_SPEC_NAMES: dict[str, str] = {
+    "banks.dct": "dct",
+    "banks.kirsch": "kirsch",
+    "banks.laws": "laws",
+    "banks.random": "random_kernel",
+    "banks.schmid": "schmid",
+    "banks.vgg_gaussian": "vgg_gaussian",
+    "banks.vgg_log": "vgg_log",
+    "banks.vgg_oriented": "vgg_oriented",
 }
 
-
-def _lookup(name: object) -> Callable[..., np.ndarray]:
-    if not isinstance(name, str):
-        raise DTypeError(f"`name` must be a str; got {name!r} ({type(name).__name__})")
-    try:
-        return _FAMILIES[name]
-    except KeyError:
-        raise UnknownNameError("name", name, _FAMILIES) from None
+#: Every kernel family by name.
+REGISTRY: Registry[np.ndarray] = Registry(
+    "kernel family",
+    {
+        "average": average,
+        "box": box,
+        "dct": dct,
+        "disk": disk,
+        "dog": dog,
+        "fspecial_laplacian": fspecial_laplacian,
+        "fspecial_log": fspecial_log,
+        "gabor": gabor,
+        "gaussian": gaussian,
+        "gaussian_1d": gaussian_1d,
+        "gaussian_derivative": gaussian_derivative,
+        "kirsch": kirsch,
+        "laplacian": laplacian,
+        "laws": laws,
+        "log": log,
+        "motion": motion,
+        "prewitt": prewitt,
+        "random_kernel": random_kernel,
+        "scharr": scharr,
+        "schmid": schmid,
+        "sobel": sobel,
+        "unsharp": unsharp,
+        "vgg_gaussian": vgg_gaussian,
+        "vgg_log": vgg_log,
+        "vgg_oriented": vgg_oriented,
+    },
+    aliases=LEGACY_SPEC_NAMES,
+)
 
 
 def names(pattern: str | None = None) -> list[str]:
@@ -54,6 +78,8 @@ def names(pattern: str | None = None) -> list[str]:
     ----------
     pattern : str or None, optional
         An :mod:`fnmatch` pattern such as ``"gauss*"``; ``None`` lists every name.
+        The 0.1 spec names (``"banks.vgg_oriented"``, ...) are accepted by :func:`get`
+        but not listed.
 
     Returns
     -------
@@ -65,12 +91,7 @@ def names(pattern: str | None = None) -> list[str]:
     >>> names("gauss*")
     ['gaussian', 'gaussian_1d', 'gaussian_derivative']
     """
-    if pattern is not None and not isinstance(pattern, str):
-        raise DTypeError(f"`pattern` must be a str or None; got {pattern!r} ({type(pattern).__name__})")
-    found = sorted(_FAMILIES)
-    if pattern is None:
-        return found
-    return [n for n in found if fnmatch.fnmatchcase(n, pattern)]
+    return REGISTRY.names(pattern)
 
 
 def signature(name: str) -> inspect.Signature:
@@ -79,7 +100,7 @@ def signature(name: str) -> inspect.Signature:
     Parameters
     ----------
     name : str
-        A family name from :func:`names`.
+        A family name from :func:`names` (or a 0.1 spec name such as ``"banks.dct"``).
 
     Returns
     -------
@@ -96,16 +117,17 @@ def signature(name: str) -> inspect.Signature:
     >>> list(signature("box").parameters)
     ['ksize', 'normalize']
     """
-    return inspect.signature(_lookup(name))
+    return REGISTRY.signature(name)
 
 
-def get(name: str, **params: object) -> np.ndarray:
+def get(name: str, **params: Any) -> np.ndarray:
     """Generate the kernel of family ``name`` with keyword parameters ``params``.
 
     Parameters
     ----------
     name : str
-        A family name from :func:`names`, e.g. ``"sobel"`` or ``"gabor"``.
+        A family name from :func:`names`, e.g. ``"sobel"`` or ``"gabor"``, or a 0.1 spec
+        name such as ``"banks.vgg_oriented"``.
     **params
         Keyword arguments of that family's generator (see :func:`signature`).
 
@@ -131,21 +153,7 @@ def get(name: str, **params: object) -> np.ndarray:
     (3, 3)
     >>> get("gabor", ksize=(5, 7), sigma=2.0, theta=0.0, lambd=4.0).shape
     (5, 7)
+    >>> get("banks.kirsch", direction="n")[0].tolist()
+    [5.0, 5.0, 5.0]
     """
-    func = _lookup(name)
-    sig = inspect.signature(func)
-    accepted = list(sig.parameters)
-    unknown = [k for k in params if k not in sig.parameters]
-    if unknown:
-        raise DTypeError(
-            f"kernel family {name!r} got an unexpected keyword `{unknown[0]}`; it accepts {', '.join(accepted)}"
-        )
-    try:
-        sig.bind(**params)
-    except TypeError as exc:
-        missing = [
-            p.name for p in sig.parameters.values() if p.default is inspect.Parameter.empty and p.name not in params
-        ]
-        what = f"is missing the keyword `{missing[0]}`" if missing else f"cannot take these parameters ({exc})"
-        raise DTypeError(f"kernel family {name!r} {what}; it accepts {', '.join(accepted)}") from None
-    return func(**params)
+    return REGISTRY.get(name, **params)

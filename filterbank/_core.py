@@ -1,0 +1,122 @@
+"""The one internal path of a filter: kernel layout -> OpenCV border -> plan and run -> cast.
+
+Both :func:`filterbank.filter2d` and :meth:`filterbank.FilterConv2d.forward`
+call :func:`filter_tensor`, so the function and the layer agree by construction:
+they pad with the same code, execute through the same planner entry point
+(:func:`filterbank.plan.correlate`) and cast the same way. What differs between
+them is only adaptation around it: ``filter2d`` turns numpy or torch input of
+any shape into ``(B, C, H, W)``, picks OpenCV's arithmetic dtype
+(:func:`compute_dtype`) and passes one bank for every channel (``G == 1``);
+the layer passes its depthwise weight as one bank per channel (``G == C``).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import borders as _borders
+from . import plan as _plan
+from ._errors import ShapeError
+from ._types import OPENCV_DFT_TAPS
+
+__all__ = ["cast_output", "compute_dtype", "filter_tensor"]
+
+
+def compute_dtype(in_dtype: torch.dtype, out_dtype: torch.dtype) -> torch.dtype:
+    """OpenCV's arithmetic dtype: float64 if the input or the output is float64, float32 for integer input.
+
+    Otherwise (a floating input, float16 / bfloat16 / float32) the input's own dtype.
+
+    Examples
+    --------
+    >>> compute_dtype(torch.uint8, torch.uint8)
+    torch.float32
+    >>> compute_dtype(torch.float32, torch.float64)
+    torch.float64
+    """
+    if torch.float64 in (in_dtype, out_dtype):
+        return torch.float64
+    if not in_dtype.is_floating_point:
+        return torch.float32
+    return in_dtype
+
+
+def cast_output(y: torch.Tensor, out_dtype: torch.dtype | None) -> torch.Tensor:
+    """Cast a floating result like OpenCV's ``ddepth``: integers are rounded half to even, then saturated.
+
+    ``None`` keeps ``y`` as it is.
+
+    Examples
+    --------
+    >>> cast_output(torch.tensor([-3.0, 2.5, 3.5, 300.0]), torch.uint8)
+    tensor([  0,   2,   4, 255], dtype=torch.uint8)
+    """
+    if out_dtype is None:
+        return y
+    if out_dtype.is_floating_point:
+        return y.to(out_dtype)
+    info = torch.iinfo(out_dtype)
+    return torch.round(y).clamp_(info.min, info.max).to(out_dtype)
+
+
+def filter_tensor(
+    x: torch.Tensor,
+    kernels: torch.Tensor,
+    *,
+    padding: tuple[int, int, int, int],
+    border: str,
+    value: float = 0.0,
+    method: str = "auto",
+    bias: torch.Tensor | None = None,
+    out_dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """Filter ``(B, C, H, W)`` with a bank, OpenCV border and anchor: pad, plan and run, cast.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        ``(B, C, H, W)``, already in the computing dtype (that of ``kernels``).
+    kernels : torch.Tensor
+        ``(G, N, kh, kw)`` with ``G == 1`` (every channel by the same ``N``
+        kernels) or ``G == C`` (channel ``c`` by its own ``kernels[c]``).
+    padding : (int, int, int, int)
+        ``(top, bottom, left, right)`` from :func:`filterbank.borders.padding_for`
+        (OpenCV's anchor, or the caller's).
+    border : str
+        A normalised border name (:func:`filterbank.borders.normalize_border`).
+    value : float
+        Border value for ``"constant"``.
+    method : str
+        One of :data:`filterbank.plan.METHODS`.
+    bias : torch.Tensor, optional
+        ``(C * N,)``, added before the cast.
+    out_dtype : torch.dtype, optional
+        Output dtype (:func:`cast_output`); ``None`` keeps the computing dtype.
+        An integer output below ``OPENCV_DFT_TAPS`` taps is computed by the
+        direct sum only (bit-exact with OpenCV).
+
+    Returns
+    -------
+    torch.Tensor
+        ``(B, C * N, H', W')`` with ``H' = H + top + bottom - kh + 1`` (``H`` with
+        the padding of :func:`~filterbank.borders.padding_for`); channel
+        ``c * N + n`` is channel ``c`` filtered by kernel ``n`` of its group.
+
+    Examples
+    --------
+    >>> x = torch.arange(25.0).reshape(1, 1, 5, 5)
+    >>> k = torch.tensor([[[[-1.0, 0.0, 1.0]]]])
+    >>> filter_tensor(x, k, padding=(0, 0, 1, 1), border="reflect101")[0, 0, 0]
+    tensor([0., 2., 2., 2., 0.])
+    """
+    if x.dim() != 4 or kernels.dim() != 4 or kernels.shape[0] not in (1, x.shape[1]):
+        raise ShapeError(
+            "`kernels` must be (G, N, kh, kw) with G == 1 or G == C of `x` (B, C, H, W); "
+            f"got kernels {tuple(kernels.shape)}, x {tuple(x.shape)}"
+        )
+    xp = _borders.pad(x, padding, border, value)
+    kh, kw = kernels.shape[-2:]
+    # Integer outputs below OpenCV's DFT threshold are bit-exact with OpenCV only through the direct sum.
+    exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
+    y = _plan.correlate(xp, kernels, method=method, exact=exact, bias=bias)
+    return cast_output(y, out_dtype)

@@ -1,0 +1,178 @@
+"""Measure the constants of the planner's cost model (filterbank.plan.COSTS) on this machine.
+
+Each constant is the median, over several shapes, of the best-of-``reps`` seconds per
+unit of work of one primitive, with the other terms of the model subtracted:
+
+- ``call``: the fixed cost of one small torch op;
+- ``mem_elem``: seconds per float32 element copied into existing memory (crops, concatenations);
+- ``direct_mac``: seconds per multiply-add of ``F.conv2d`` with one input channel,
+  per kernel size (3x3, 7x7, 15x15, 31x31, 49x49): its efficiency varies with size;
+- ``gemm_flop``: seconds per flop of the banded-Toeplitz 1-D passes (``separable``);
+- ``axpy_elem``: seconds per element of a shifted multiply-add (1-D factors up to 8 taps);
+- ``fft_elem_log``: seconds per ``n log2 n`` element of ``rfft2`` / ``irfft2``;
+- ``cmul_elem``: seconds per complex multiply of spectra.
+
+Usage::
+
+    python -m filterbank.bench.calibrate            # print the table
+    python -m filterbank.bench.calibrate --write    # also rewrite filterbank/plan/costs.json
+
+``--write`` replaces the package's data file ``filterbank/plan/costs.json`` atomically
+(:func:`filterbank.plan.costs.write_costs`); no source file is rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from filterbank import plan
+from filterbank.plan.costs import write_costs
+
+
+def _time(fn, reps: int = 5) -> float:
+    fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return min(ts)  # best of: the least disturbed by other work on a shared machine
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def calibrate(reps: int = 7) -> dict[str, object]:
+    torch.manual_seed(0)
+    costs: dict[str, object] = dict(plan.COSTS)
+    small = torch.rand(64)
+    call = _time(lambda: small + 1.0, 50)
+    big, dst = torch.rand(8, 1024, 1024), torch.empty(8, 1024, 1024)
+    mem = _time(lambda: dst.copy_(big), reps) / big.numel()
+    costs["call"], costs["mem_elem"] = call, mem
+    ax = []
+    for m, s in [(16, 224), (4, 512), (64, 64)]:
+        src, acc = torch.rand(m, s + 2, s + 2), torch.zeros(m, s + 2, s)
+        t = _time(lambda src=src, acc=acc, s=s: acc.add_(src[:, :, 1 : 1 + s], alpha=0.5), reps * 3)
+        ax.append(max(t - call, 0.5 * t) / acc.numel())
+    costs["axpy_elem"] = statistics.median(ax)
+
+    direct: dict[int, float] = {}
+    for k, m, n, s in [(3, 16, 4, 224), (7, 8, 8, 224), (15, 4, 16, 256), (31, 4, 32, 256), (49, 2, 48, 256)]:
+        x = torch.rand(m, 1, s + k - 1, s + k - 1)
+        w = torch.randn(n, 1, k, k)
+        t = _time(lambda x=x, w=w: F.conv2d(x, w), reps)
+        outs = m * n * s * s
+        direct[k * k] = max(t - call, 0.5 * t) / (outs * k * k)
+    costs["direct_mac"] = direct
+
+    def solve(key: str, method: str, cases) -> float:
+        vals = []
+        for shape, ksize, P, fn in cases:
+            t = _time(fn, reps)
+            plan.COSTS[key] = 0.0
+            a = plan.estimate(method, shape, ksize, P)
+            plan.COSTS[key] = 1.0
+            b = plan.estimate(method, shape, ksize, P) - a
+            vals.append(max(t - a, 0.1 * t) / b)
+        return statistics.median(vals)
+
+    plan.COSTS.update(costs)
+    sep_cases = []
+    for m, s, k, n in [(24, 512, 49, 1), (16, 224, 11, 4), (8, 256, 15, 2), (4, 256, 31, 1)]:
+        x = torch.rand(m, 1, s + k - 1, s + k - 1)
+        g = torch.exp(-(torch.linspace(-2, 2, k) ** 2))
+        bank = (g[:, None] * g[None, :]).expand(n, k, k).contiguous()
+        f = plan._factors(bank[None], "separable", 1e-6)
+        sep_cases.append(
+            (
+                (m, 1, s + k - 1, s + k - 1),
+                (n, k, k),
+                f.V.shape[0],
+                lambda x=x, b=bank[None], f=f: plan._factored(x, b, f),
+            )
+        )
+    costs["gemm_flop"] = solve("gemm_flop", "separable", sep_cases)
+    plan.COSTS.update(costs)
+
+    fl, cm = [], []
+    for cnt, fs in [(32, 288), (48, 320), (24, 576), (64, 128)]:
+        x = torch.rand(cnt, fs, fs)
+        spec = torch.fft.rfft2(x)
+        t = _time(lambda x=x, fs=fs: torch.fft.irfft2(torch.fft.rfft2(x), s=(fs, fs)), reps)
+        area = fs * fs
+        fl.append(t / (2 * cnt * area * math.log2(area)))
+        t2 = _time(lambda spec=spec: spec * spec, reps)
+        cm.append(t2 / spec.numel())
+    costs["fft_elem_log"] = statistics.median(fl)
+    costs["cmul_elem"] = statistics.median(cm)
+    costs["machine"] = (
+        f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, float32 "
+        f"(filterbank.bench.calibrate, {time.strftime('%Y-%m-%d')})"
+    )
+    plan.COSTS.update(costs)
+    return costs
+
+
+def _rounded(costs: dict[str, object]) -> dict[str, object]:
+    """The table at 3 significant digits (what is printed and written).
+
+    Examples
+    --------
+    >>> table = _rounded({**plan.COSTS, "call": 5.4812e-06})
+    >>> table["call"], sorted(table) == sorted(plan.COSTS)
+    (5.48e-06, True)
+    """
+
+    def num(v: object) -> float:
+        return float(f"{float(v):.3g}")  # type: ignore[arg-type]
+
+    out: dict[str, object] = {"machine": costs["machine"]}
+    out["direct_mac"] = {int(k): num(v) for k, v in sorted(costs["direct_mac"].items())}  # type: ignore[union-attr]
+    for key in ("gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"):
+        out[key] = num(costs[key])
+    return out
+
+
+def _format(costs: dict[str, object]) -> str:
+    lines = [f"machine: {costs['machine']}"]
+    d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(costs["direct_mac"].items()))  # type: ignore[union-attr]
+    lines.append(f"direct_mac: {{{d}}}")
+    for key in ("gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"):
+        lines.append(f"{key}: {float(costs[key]):.3g}")  # type: ignore[arg-type]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--write", action="store_true", help="rewrite filterbank/plan/costs.json")
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
+    costs = _rounded(calibrate(args.reps))
+    print(_format(costs))
+    if args.write:
+        path = write_costs(costs)
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""``filterbank bench``: options, the header line, and the run over the chosen workloads."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import torch
+
+from .report import table, write_json
+from .timing import measure_memory, memory_probe, run_workload, tune_malloc
+from .workloads import WORKLOADS, build, optional_kornia
+
+__all__ = ["build_parser", "main"]
+
+DESCRIPTION = "Benchmark harness: filterbank's planner against OpenCV, kornia, SciPy and plain torch convs."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``filterbank bench``.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["-w", "W1", "--reps", "2"])
+    >>> args.workload, args.reps, args.device
+    (['W1'], 2, 'cpu')
+    """
+    ap = argparse.ArgumentParser(
+        prog="filterbank bench",
+        description=DESCRIPTION,
+        epilog="example: filterbank bench -w W2 -w W3 --reps 7 --json bench.json",
+    )
+    ap.add_argument(
+        "-w", "--workload", action="append", choices=WORKLOADS, help="workload to run; repeat (default: all)"
+    )
+    ap.add_argument("--reps", type=int, default=5, help="timed repetitions per contender (default 5)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed calls per contender first (default 1)")
+    ap.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
+    ap.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads (default: all cores)")
+    ap.add_argument("--json", metavar="PATH", default=None, help="write the results as JSON")
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=0.2,
+        help="seconds of idle before each timed call, so OpenCV's and torch's spinning thread pools do not "
+        "steal cores from the next contender (default 0.2)",
+    )
+    ap.add_argument(
+        "--malloc",
+        choices=["tuned", "default"],
+        default="tuned",
+        help="tuned (default): glibc keeps freed blocks (no page faults on every large allocation, as with "
+        "jemalloc/tcmalloc); default: glibc's own settings",
+    )
+    ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory column (saves a minute)")
+    ap.add_argument("--memory-probe", metavar="KEY:INDEX", default=None, help=argparse.SUPPRESS)
+    return ap
+
+
+def _cpu_name() -> str:
+    try:
+        return next(
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        return "unknown CPU"
+
+
+def _header(args: argparse.Namespace, device: torch.device, threads: int, tuned: bool) -> str:
+    kn = optional_kornia()
+    gpu = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
+    return (
+        f"machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()}; threads {threads}; device {device}{gpu}"
+        f"\ntorch {torch.__version__}, OpenCV {cv2.__version__}, kornia {kn.__version__ if kn else 'absent'}, "
+        f"float32, {args.reps} reps (median), {args.warmup} warm-up, malloc {'tuned' if tuned else 'default'}"
+    )
+
+
+def _run(args: argparse.Namespace, device: torch.device, threads: int, log: Callable[[str], None]) -> dict[str, Any]:
+    """Time the chosen workloads (then their memory), print the tables; return the JSON results."""
+    tuned = args.malloc == "tuned" and tune_malloc()
+    header = _header(args, device, threads, tuned)
+    print(header)
+    done = []
+    for key in args.workload or WORKLOADS:
+        log(f"[{key}] building inputs and the OpenCV reference")
+        w = build(key, device)
+        run_workload(w, device, args.reps, args.warmup, log, args.settle)
+        done.append(w)
+    # Memory last, each contender in a fresh process: pinning glibc's mmap threshold (so the RSS
+    # follows live memory) makes every large allocation a fresh mmap, which would slow timed calls.
+    if not args.no_memory:
+        for w in done:
+            measure_memory(w, device, log, threads)
+    results: dict[str, Any] = {"header": header, "workloads": []}
+    for w in done:
+        text, rows = table(w, device.type == "cuda")
+        print()
+        print(text, flush=True)
+        results["workloads"].append({"key": w.key, "title": w.title, "tolerance": w.tol, "info": w.info, "rows": rows})
+    return results
+
+
+def _log(quiet: bool) -> Callable[[str], None]:
+    if quiet:
+        return lambda s: None
+    return lambda s: print(s, file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark harness; return the exit status (2 when CUDA is asked for and absent).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Options without the program name (see ``filterbank bench --help``); default ``sys.argv[1:]``.
+
+    Notes
+    -----
+    The torch and OpenCV thread counts are restored on return; ``--malloc tuned`` (the default)
+    changes glibc's allocator settings for the rest of the process (pass ``--malloc default`` when
+    calling it inside a larger program).
+
+    Examples
+    --------
+    >>> main(["-w", "W1", "--reps", "1", "--settle", "0", "--no-memory", "--quiet", "--threads", "1"])
+    ... # doctest: +ELLIPSIS
+    machine: ...
+    W1 Sobel+Scharr x/y (4 x 3x3) on 16 x gray 224^2
+    ...
+    0
+    """
+    args = build_parser().parse_args(None if argv is None else list(argv))
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("filterbank bench: error: CUDA asked for but not available", file=sys.stderr)
+        return 2
+    threads = args.threads or os.cpu_count() or 1
+    before = torch.get_num_threads(), cv2.getNumThreads()
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+    try:
+        if args.memory_probe:
+            return memory_probe(args.memory_probe, device)
+        results = _run(args, device, threads, _log(args.quiet))
+    finally:  # the caller's thread counts come back (filterbank bench may run inside a larger program)
+        torch.set_num_threads(before[0])
+        cv2.setNumThreads(before[1])
+    if args.json:
+        print(f"\nwrote {write_json(results, args.json)}")
+    return 0

@@ -1,0 +1,392 @@
+"""The benchmark workloads W1-W5: inputs, the OpenCV reference, contenders and targets.
+
+- W1: Sobel and Scharr x/y (four 3x3 kernels) on 16 grayscale 224x224 images;
+- W2: a Gabor bank of 32 kernels 31x31 (4 scales x 8 orientations) on 4 grayscale 256x256 images;
+- W3: the LM bank (48 kernels 49x49) on 2 grayscale 256x256 images;
+- W4: Gaussian blur sigma 8, 49x49, on 8 RGB 512x512 images;
+- W5: one training step (forward and backward) of a trainable 32-kernel 31x31 Gabor layer on 8 x 1 x 256 x 256.
+
+Inputs are the packaged sample images (:func:`filterbank.images.sample`) resized with
+``cv2.INTER_AREA``, float32 in [0, 1]. The reference is a loop of ``cv2.filter2D``
+(``BORDER_REFLECT_101``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+import scipy.ndimage as ndi
+import torch
+import torch.nn.functional as F
+
+from .. import banks, borders, kernels, plan
+from .._errors import UnknownNameError
+from .._types import OPENCV_DFT_TAPS
+from ..functional import filter2d
+from ..images import sample, sample_names
+
+__all__ = ["WORKLOADS", "Contender", "Workload", "build", "gabor_bank", "images", "lm_bank", "optional_kornia"]
+
+#: The workload keys, in the order ``filterbank bench`` runs them.
+WORKLOADS: tuple[str, ...] = ("W1", "W2", "W3", "W4", "W5")
+
+#: (sep_x, sep_y) float32 1-D factors of a separable kernel, for the ``cv2.sepFilter2D`` contender.
+Seps = list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class Contender:
+    """One timed implementation of a workload, with its measurements."""
+
+    name: str
+    fn: Callable[[], object]  # the timed call
+    to_numpy: Callable[[Any], np.ndarray] | None = None  # output -> (B, C*N, H, W) float64 for the error
+    torch_device: bool = False  # runs on the benchmark device (CUDA events there)
+    scale: float = 1.0  # extrapolation factor when the timed call is a subset
+    times: list[float] = field(default_factory=list)
+    times_tf32: list[float] = field(default_factory=list)
+    peak: float = float("nan")
+    error: float = float("nan")
+    note: str = ""
+
+
+@dataclass
+class Workload:
+    """Inputs, reference, contenders and speed targets of one benchmark."""
+
+    key: str
+    title: str
+    reference: np.ndarray  # cv2 loop output (B, C*N, H, W)
+    tol: float
+    ours: str
+    contenders: list[Contender]
+    targets: list[tuple[str, str, float]]  # (text, peer name, factor): ours * factor <= peer
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def images(n: int, size: int, color: bool) -> np.ndarray:
+    """``n`` sample images resized to ``size`` (float32 in [0, 1]): ``(n, size, size)`` or ``(n, size, size, 3)``.
+
+    The packaged samples are taken in name order (gray ones made RGB first), resized with
+    ``cv2.INTER_AREA``; every second pass over the samples is mirrored left-right.
+
+    Examples
+    --------
+    >>> images(3, 32, color=False).shape, images(2, 16, color=True).shape
+    ((3, 32, 32), (2, 16, 16, 3))
+    """
+    photos = [sample(name) for name in sample_names()]
+    out = []
+    for i in range(n):
+        im = photos[i % len(photos)]
+        if im.ndim == 2:
+            im = cv2.cvtColor(im, cv2.COLOR_GRAY2RGB)
+        im = cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA)
+        if (i // len(photos)) % 2:
+            im = im[:, ::-1]
+        if not color:
+            im = cv2.cvtColor(np.ascontiguousarray(im), cv2.COLOR_RGB2GRAY)
+        out.append(np.ascontiguousarray(im).astype(np.float32) / np.float32(255.0))
+    return np.stack(out)
+
+
+def gabor_bank() -> np.ndarray:
+    """32 Gabor kernels 31x31: 4 scales x 8 orientations (``cv2.getGaborKernel`` conventions).
+
+    Examples
+    --------
+    >>> gabor_bank().shape
+    (32, 31, 31)
+    """
+    ks = []
+    for sigma in (2.0, 3.0, 4.5, 6.0):
+        for i in range(8):
+            ks.append(kernels.gabor(31, sigma, i * np.pi / 8, 2.0 * sigma, 0.5, 0.0))
+    return np.stack(ks).astype(np.float64)
+
+
+def lm_bank() -> tuple[np.ndarray, str]:
+    """The LM bank (48 x 49 x 49) of :func:`filterbank.banks.lm`, float64, and where it came from.
+
+    Examples
+    --------
+    >>> bank, src = lm_bank()
+    >>> bank.shape, src
+    ((48, 49, 49), 'filterbank.banks.lm()')
+    """
+    return np.asarray(banks.lm().kernels, dtype=np.float64), "filterbank.banks.lm()"
+
+
+def _cv2_loop(imgs: np.ndarray, bank: np.ndarray) -> np.ndarray:
+    """(B, H, W[, C]) float32 -> (B, C*N, H, W) with cv2.filter2D, BORDER_REFLECT_101."""
+    ks = [k.astype(np.float32) for k in bank]
+    out = []
+    for im in imgs:
+        chans = [im] if im.ndim == 2 else [np.ascontiguousarray(im[..., c]) for c in range(im.shape[-1])]
+        out.append([cv2.filter2D(ch, -1, k, borderType=cv2.BORDER_REFLECT_101) for ch in chans for k in ks])
+    return np.asarray(out)
+
+
+def _sep_loop(imgs: np.ndarray, seps: Seps) -> np.ndarray:
+    """(B, H, W[, C]) float32 -> (B, C*N, H, W) with cv2.sepFilter2D, BORDER_REFLECT_101."""
+    out = []
+    for im in imgs:
+        chans = [im] if im.ndim == 2 else [np.ascontiguousarray(im[..., c]) for c in range(im.shape[-1])]
+        out.append(
+            [cv2.sepFilter2D(ch, -1, kx, ky, borderType=cv2.BORDER_REFLECT_101) for ch in chans for kx, ky in seps]
+        )
+    return np.asarray(out)
+
+
+def _tol(bank: np.ndarray, imgs: np.ndarray) -> float:
+    """The parity bound of the tests for this bank: relative 1e-6 (1e-5 from OpenCV's DFT size on)."""
+    big = bank[0].size >= OPENCV_DFT_TAPS
+    return (1e-5 if big else 1e-6) * float(np.abs(bank).sum(axis=(1, 2)).max()) * max(float(np.abs(imgs).max()), 1.0)
+
+
+def _chw(imgs: np.ndarray) -> np.ndarray:
+    return imgs[:, None] if imgs.ndim == 3 else np.ascontiguousarray(imgs.transpose(0, 3, 1, 2))
+
+
+def _t2np(y: Any) -> np.ndarray:
+    return y.detach().cpu().double().numpy()
+
+
+def _identity(y: Any) -> np.ndarray:
+    return np.asarray(y)
+
+
+def _scipy_loop(imgs_chw: np.ndarray, bank: np.ndarray, budget_calls: int) -> tuple[Callable[[], object], float, int]:
+    """A loop of scipy.ndimage.correlate (mode mirror = reflect101); timed on a subset when slow."""
+    jobs = [(b, c, k) for b in range(imgs_chw.shape[0]) for c in range(imgs_chw.shape[1]) for k in range(len(bank))]
+    sub = jobs[:budget_calls]
+    ks = bank.astype(np.float32)
+
+    def fn() -> None:
+        for b, c, k in sub:
+            ndi.correlate(imgs_chw[b, c], ks[k], mode="mirror")
+
+    return fn, len(jobs) / len(sub), len(sub)
+
+
+def optional_kornia() -> Any:
+    """The kornia module, or None when the ``bench`` extra is not installed.
+
+    Examples
+    --------
+    >>> kn = optional_kornia()
+    >>> kn is None or hasattr(kn, "filters")
+    True
+    """
+    try:
+        import kornia  # an optional peer: imported only to time it
+    except ImportError:
+        return None
+    return kornia
+
+
+# --------------------------------------------------------------------------------------- inputs per workload
+def _w1() -> tuple[np.ndarray, np.ndarray, str, Seps | None]:
+    imgs = images(16, 224, color=False)
+    bank = np.stack([kernels.sobel(1, 0, 3), kernels.sobel(0, 1, 3), kernels.scharr(1, 0), kernels.scharr(0, 1)])
+    pairs = [cv2.getDerivKernels(1, 0, 3), cv2.getDerivKernels(0, 1, 3)]
+    pairs += [cv2.getDerivKernels(1, 0, -1), cv2.getDerivKernels(0, 1, -1)]
+    seps = [(kx.astype(np.float32).ravel(), ky.astype(np.float32).ravel()) for kx, ky in pairs]
+    return imgs, bank, "W1 Sobel+Scharr x/y (4 x 3x3) on 16 x gray 224^2", seps
+
+
+def _w2() -> tuple[np.ndarray, np.ndarray, str, Seps | None]:
+    return images(4, 256, color=False), gabor_bank(), "W2 Gabor bank (32 x 31x31) on 4 x gray 256^2", None
+
+
+def _w3() -> tuple[np.ndarray, np.ndarray, str, Seps | None]:
+    bank, src = lm_bank()
+    return images(2, 256, color=False), bank, f"W3 LM bank (48 x 49x49, {src}) on 2 x gray 256^2", None
+
+
+def _w4() -> tuple[np.ndarray, np.ndarray, str, Seps | None]:
+    g = np.asarray(kernels.gaussian_1d(49, 8.0), dtype=np.float64).ravel()
+    seps = [(g.astype(np.float32), g.astype(np.float32))]
+    return images(8, 512, color=True), np.outer(g, g)[None], "W4 Gaussian sigma 8 (49x49) on 8 x RGB 512^2", seps
+
+
+_INPUTS: dict[str, Callable[[], tuple[np.ndarray, np.ndarray, str, Seps | None]]] = {
+    "W1": _w1,
+    "W2": _w2,
+    "W3": _w3,
+    "W4": _w4,
+}
+
+_TARGETS: dict[str, list[tuple[str, str, float]]] = {
+    "W1": [("no slower than the cv2.filter2D loop", "cv2.filter2D loop", 1.0)],
+    "W2": [("at least 2x faster than the fastest peer", "*", 2.0)],
+    "W3": [("at least 2x faster than the fastest peer", "*", 2.0)],
+    "W4": [
+        ("no slower than cv2.sepFilter2D", "cv2.sepFilter2D loop", 1.0),
+        ("at least 1.5x faster than kornia gaussian_blur2d", "kornia gaussian_blur2d", 1.5),
+    ],
+}
+
+
+# ------------------------------------------------------------------------------------------- contenders
+def _kornia_contenders(key: str, x: torch.Tensor, kt: torch.Tensor) -> list[Contender]:
+    kn = optional_kornia()
+    if kn is None:
+        return []
+    n, c = kt.shape[0], x.shape[1]
+
+    def kornia_f2d() -> torch.Tensor:
+        # kornia applies one kernel per batch item to every channel: batch = kernels, channels = images
+        xb = x.reshape(1, -1, *x.shape[-2:]).expand(n, -1, -1, -1)
+        return kn.filters.filter2d(xb, kt, border_type="reflect")
+
+    def kf_np(y: Any) -> np.ndarray:
+        a = _t2np(y)  # (N, B*C, H, W) -> (B, C*N, H, W)
+        b = a.reshape(n, -1, c, *a.shape[-2:]).transpose(1, 2, 0, 3, 4)
+        return b.reshape(b.shape[0], c * n, *a.shape[-2:])
+
+    out = [Contender("kornia filter2d", kornia_f2d, kf_np, True)]
+    if key == "W4":
+
+        def blur() -> torch.Tensor:
+            return kn.filters.gaussian_blur2d(x, (49, 49), (8.0, 8.0), border_type="reflect")
+
+        out.append(Contender("kornia gaussian_blur2d", blur, _t2np, True))
+    return out
+
+
+def _plain_conv(x: torch.Tensor, kt: torch.Tensor) -> Contender:
+    pad = borders.padding_for(tuple(kt.shape[1:]))
+
+    def plain_conv() -> torch.Tensor:
+        xp = F.pad(x.reshape(-1, 1, *x.shape[-2:]), (pad[2], pad[3], pad[0], pad[1]), mode="reflect")
+        y = F.conv2d(xp, kt.unsqueeze(1))
+        return y.reshape(x.shape[0], -1, *y.shape[-2:])
+
+    return Contender("torch F.conv2d (direct)", plain_conv, _t2np, True)
+
+
+def _scipy_contender(chw: np.ndarray, bank: np.ndarray, seps: Seps | None, separable_peer: bool) -> Contender:
+    if separable_peer and seps is not None:
+        g32 = seps[0][0]
+
+        def sp_sep() -> np.ndarray:
+            return np.asarray(
+                [
+                    [ndi.correlate1d(ndi.correlate1d(ch, g32, 0, mode="mirror"), g32, 1, mode="mirror") for ch in im]
+                    for im in chw
+                ]
+            )
+
+        return Contender("scipy correlate1d x2 loop", sp_sep, _identity)
+    # budget ~ a few hundred million multiply-adds per timed call
+    per_call = chw.shape[2] * chw.shape[3] * bank.shape[1] * bank.shape[2]
+    fn, scale, _ = _scipy_loop(chw, bank, max(1, int(3e8 // per_call)))
+    return Contender("scipy ndimage.correlate loop", fn, None, scale=scale)
+
+
+def _auto_info(xp_shape: tuple[int, ...], weight: torch.Tensor) -> dict[str, Any]:
+    """What the planner chooses for this input and weight, with its estimates (ms)."""
+    method, _, p = plan.choose(xp_shape, weight)
+    return {"auto_method": method, "estimates_ms": {k: round(v * 1e3, 2) for k, v in p.estimates.items()}}
+
+
+def build(key: str, device: torch.device) -> Workload:
+    """Inputs, contenders and targets of one workload.
+
+    Parameters
+    ----------
+    key : str
+        One of :data:`WORKLOADS`.
+    device : torch.device
+        Where the torch contenders run.
+
+    Returns
+    -------
+    Workload
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown ``key``.
+
+    Examples
+    --------
+    >>> w = build("W1", torch.device("cpu"))
+    >>> w.title, w.reference.shape, w.contenders[0].name
+    ('W1 Sobel+Scharr x/y (4 x 3x3) on 16 x gray 224^2', (16, 4, 224, 224), 'filterbank filter2d (auto)')
+    """
+    if key == "W5":
+        return _build_w5(device)
+    if key not in _INPUTS:
+        raise UnknownNameError("workload", key, WORKLOADS)
+    imgs, bank, title, seps = _INPUTS[key]()
+    chw = _chw(imgs)
+    x = torch.from_numpy(chw).to(device)
+    kt = torch.from_numpy(bank).float().to(device)
+    ours_name = "filterbank filter2d (auto)"
+    cs = [
+        Contender(ours_name, lambda: filter2d(x, kt, method="auto"), _t2np, True),
+        Contender("cv2.filter2D loop", lambda: _cv2_loop(imgs, bank), _identity),
+    ]
+    if seps is not None:
+        cs.append(Contender("cv2.sepFilter2D loop", lambda: _sep_loop(imgs, seps), _identity))
+    cs += _kornia_contenders(key, x, kt)
+    cs.append(_plain_conv(x, kt))
+    cs.append(_scipy_contender(chw, bank, seps, separable_peer=key == "W4"))
+    kh, kw = bank.shape[1:]
+    xp_shape = (chw.shape[0] * chw.shape[1], 1, chw.shape[2] + kh - 1, chw.shape[3] + kw - 1)
+    info = _auto_info(xp_shape, kt.unsqueeze(0).cpu())
+    targets = list(_TARGETS[key])
+    return Workload(key, title, _cv2_loop(imgs, bank), _tol(bank, imgs), ours_name, cs, targets, info)
+
+
+def _build_w5(device: torch.device) -> Workload:
+    imgs = images(8, 256, color=False)
+    bank = gabor_bank()
+    n, kh, kw = bank.shape
+    x = torch.from_numpy(_chw(imgs)).to(device)
+    target = torch.randn(8, n, 256, 256, generator=torch.Generator().manual_seed(0)).to(device)
+    pad = borders.padding_for((kh, kw))
+    w_ours = torch.nn.Parameter(torch.from_numpy(bank).float().unsqueeze(1).to(device))
+    conv = torch.nn.Conv2d(1, n, (kh, kw), padding=(kh // 2, kw // 2), padding_mode="reflect", bias=False).to(device)
+    with torch.no_grad():
+        conv.weight.copy_(w_ours)
+    opt_a = torch.optim.SGD([w_ours], lr=0.0)  # lr 0: the step runs, the weights (and parity) stay put
+    opt_b = torch.optim.SGD(conv.parameters(), lr=0.0)
+
+    def ours_step() -> torch.Tensor:
+        opt_a.zero_grad(set_to_none=True)
+        y = plan.conv_forward(borders.pad(x, pad, "reflect101"), w_ours, 1, "auto")
+        F.mse_loss(y, target).backward()
+        opt_a.step()
+        return y.detach()
+
+    def conv_step() -> torch.Tensor:
+        opt_b.zero_grad(set_to_none=True)
+        y = conv(x)
+        F.mse_loss(y, target).backward()
+        opt_b.step()
+        return y.detach()
+
+    ours_name = "filterbank conv_forward (auto) step"
+    cs = [
+        Contender(ours_name, ours_step, _t2np, True),
+        Contender("nn.Conv2d (reflect pad) step", conv_step, _t2np, True),
+    ]
+    with torch.enable_grad():
+        info = _auto_info((8, 1, 256 + kh - 1, 256 + kw - 1), w_ours.detach().cpu().view(1, n, kh, kw).requires_grad_())
+    return Workload(
+        "W5",
+        "W5 training step, trainable 32 x 31x31 Gabor layer, 8 x 1 x 256^2 (forward + backward + SGD)",
+        _cv2_loop(imgs, bank),
+        _tol(bank, imgs),
+        ours_name,
+        cs,
+        [("at least 1.5x faster than a plain nn.Conv2d", "nn.Conv2d (reflect pad) step", 1.5)],
+        info,
+    )

@@ -1,0 +1,162 @@
+"""The cost model and the choice of a method: :func:`estimate`, :func:`choose`, :class:`Plan`."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .._errors import ParameterError, UnknownNameError
+from .accuracy import _budget, allowed
+from .costs import COSTS
+from .factors import _Factors, _factors
+from .fft import fft_chunk, fft_size
+from .separable import _blk, _uses_shifts
+
+__all__ = ["METHODS", "Plan", "choose", "estimate"]
+
+#: Execution methods known to the planner (``auto`` chooses among the others).
+METHODS: tuple[str, ...] = ("auto", "direct", "separable", "lowrank", "fft")
+
+#: How much cheaper the FFT must be estimated before ``auto`` prefers it to an exact-order method.
+_FFT_MARGIN = 1.15
+
+#: FFT cost relative to float32 for float64 (measured ratio; applied to FFT and GEMM work).
+_F64_FACTOR = 2.0
+
+
+@dataclass
+class Plan:
+    """A chosen method with its estimated seconds and the candidates it beat."""
+
+    method: str
+    seconds: float
+    estimates: dict[str, float]
+
+
+def _direct_mac(taps: int) -> float:
+    table = sorted(COSTS["direct_mac"].items())  # type: ignore[union-attr]
+    if taps <= table[0][0]:
+        return table[0][1]
+    for (t0, c0), (t1, c1) in itertools.pairwise(table):
+        if taps <= t1:
+            a = (math.log(taps) - math.log(t0)) / (math.log(t1) - math.log(t0))
+            return c0 + a * (c1 - c0)
+    return table[-1][1]
+
+
+def estimate(
+    method: str, shape: tuple[int, int, int, int], ksize: tuple[int, int, int], P: int = 0, grad: bool = False
+) -> float:
+    """Estimated seconds of one method for ``shape = (M, G, Hp, Wp)`` and ``ksize = (N, kh, kw)``.
+
+    ``P`` is the number of row-basis rows for ``separable`` / ``lowrank``; ``grad`` whether
+    autograd is recording (short factors then run as GEMMs, not as shifted multiply-adds).
+    The constants are :data:`~filterbank.plan.costs.COSTS`.
+
+    Examples
+    --------
+    >>> small = estimate("direct", (1, 1, 10, 10), (1, 3, 3))
+    >>> 0 < small < estimate("direct", (8, 1, 258, 258), (4, 3, 3))
+    True
+    """
+    m, g, hp, wp = shape
+    n, kh, kw = ksize
+    h, w = hp - kh + 1, wp - kw + 1
+    c = COSTS
+    call = float(c["call"])  # type: ignore[arg-type]
+    mem = float(c["mem_elem"])  # type: ignore[arg-type]
+    imgs = m * g
+    outs = imgs * n * h * w
+    if method == "direct":
+        return call + _direct_mac(kh * kw) * outs * kh * kw
+    if method in ("separable", "lowrank") and _uses_shifts(kh, kw, grad):
+        # rows: P filters of up to kw taps over the padded rows; columns: per output, P (lowrank) or 1 filters
+        share = 1 if method == "separable" else P
+        row_ops, col_ops = P * kw, n * g * share * kh
+        elems = row_ops * imgs * hp * w + col_ops * m * h * w
+        return (row_ops + col_ops) * call + float(c["axpy_elem"]) * elems  # type: ignore[arg-type]
+    if method in ("separable", "lowrank"):
+        bw, bh = min(_blk(kw), w), min(_blk(kh), h)
+        rows = imgs * hp * w * P * (bw + kw - 1) * 2
+        share = 1 if method == "separable" else P
+        cols = outs * share * (bh + kh - 1) * 2
+        copies = imgs * hp * w * P * (1 + (0 if method == "separable" else (bh + kh - 1) / bh)) + outs
+        calls = math.ceil(w / bw) + math.ceil(h / bh) * (P if method == "separable" else 1)
+        return calls * call + float(c["gemm_flop"]) * (rows + cols) + mem * copies  # type: ignore[arg-type]
+    if method == "fft":
+        fh, fw = fft_size(hp), fft_size(wp)
+        area = fh * fw
+        lg = math.log2(area)
+        chunks = math.ceil(imgs * n / fft_chunk(imgs * n, fh, fw, (h, w)))
+        t = float(c["fft_elem_log"]) * (imgs + imgs * n) * area * lg  # type: ignore[arg-type]
+        t += float(c["cmul_elem"]) * imgs * n * fh * (fw // 2 + 1)  # type: ignore[arg-type]
+        return (chunks + 2) * call + t + mem * outs
+    raise UnknownNameError("method", method, METHODS)
+
+
+def choose(
+    x_shape: tuple[int, int, int, int],
+    kernels: torch.Tensor,
+    *,
+    method: str = "auto",
+    exact: bool = False,
+) -> tuple[str, _Factors | None, Plan]:
+    """Pick the method for padded input ``(M, G, Hp, Wp)`` and kernels ``(G, N, kh, kw)``.
+
+    Returns the method, its factors (``separable`` / ``lowrank``) and the :class:`Plan`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from filterbank import kernels
+    >>> sobel = torch.from_numpy(kernels.sobel(1, 0, 3)).float()[None, None]
+    >>> method, factors, plan = choose((1, 1, 10, 10), sobel)
+    >>> method, sorted(plan.estimates)
+    ('direct', ['direct', 'lowrank', 'separable'])
+    >>> choose((1, 1, 10, 10), sobel, method="separable")[1].V.shape  # one row factor
+    torch.Size([1, 3])
+    """
+    if method not in METHODS:
+        raise UnknownNameError("method", method, METHODS)
+    n, kh, kw = kernels.shape[1:]
+    taps = kh * kw
+    grad = kernels.requires_grad and torch.is_grad_enabled()
+    dtype = kernels.dtype
+    budget = _budget(dtype, taps)
+    shape = tuple(int(v) for v in x_shape)
+    if method != "auto":
+        f = None
+        if method in ("separable", "lowrank"):
+            if dtype not in (torch.float32, torch.float64):
+                raise ParameterError(f"`method` {method!r} needs float32 or float64; got {dtype}")
+            f = _factors(kernels, method, budget)
+            if f is None:
+                raise ParameterError(
+                    f"`method` 'separable' needs rank-1 kernels (residual <= {budget:g} of sum|k|); "
+                    "this bank is not: use 'lowrank' or 'auto'"
+                )
+        if method == "fft" and dtype not in (torch.float32, torch.float64):
+            raise ParameterError(f"`method` 'fft' needs float32 or float64; got {dtype}")
+        return method, f, Plan(method, float("nan"), {})
+    cands = allowed(dtype, taps, exact=exact, requires_grad=grad)
+    est: dict[str, float] = {}
+    facts: dict[str, _Factors | None] = {}
+    for mth in cands:
+        if mth in ("separable", "lowrank"):
+            if min(kh, kw) < 2 or taps < 9:
+                continue
+            f = _factors(kernels, mth, budget)
+            if f is None:
+                continue
+            facts[mth] = f
+            est[mth] = estimate(mth, shape, (n, kh, kw), f.V.shape[0], grad)
+        else:
+            est[mth] = estimate(mth, shape, (n, kh, kw))
+    if dtype == torch.float64:
+        est = {k: (v if k == "direct" else v * _F64_FACTOR) for k, v in est.items()}
+    # The FFT's float32 error (~2e-7 of the scale) is larger than the others' (~1e-7): it must win clearly.
+    best = min(est, key=lambda mth: est[mth] * (_FFT_MARGIN if mth == "fft" else 1.0))
+    return best, facts.get(best), Plan(best, est[best], est)

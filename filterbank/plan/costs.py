@@ -1,0 +1,123 @@
+"""The planner's measured cost constants: a JSON data file shipped in the package.
+
+``costs.json`` (next to this module) holds seconds per unit of work of each
+primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine it names:
+
+- ``call``: the fixed cost of one small torch op;
+- ``mem_elem``: seconds per float32 element copied into existing memory;
+- ``direct_mac``: seconds per multiply-add of ``F.conv2d``, per kernel area (taps);
+- ``gemm_flop``: seconds per flop of the banded-Toeplitz 1-D passes;
+- ``axpy_elem``: seconds per element of a shifted multiply-add;
+- ``fft_elem_log``: seconds per ``n log2 n`` element of ``rfft2`` / ``irfft2``;
+- ``cmul_elem``: seconds per complex multiply of spectra.
+
+Calibration rewrites the data file with :func:`write_costs` (atomically), never
+a source file. :data:`COSTS` is the table loaded at import; the planner reads it
+on every estimate, so updating it in place changes the next choice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+from .._errors import ParameterError
+from .._io import write_atomic
+
+__all__ = ["COSTS", "COST_KEYS", "load_costs", "write_costs"]
+
+#: Keys every cost table holds (``machine`` names where it was measured).
+COST_KEYS: tuple[str, ...] = (
+    "machine",
+    "direct_mac",
+    "gemm_flop",
+    "mem_elem",
+    "axpy_elem",
+    "fft_elem_log",
+    "cmul_elem",
+    "call",
+)
+
+_FILE = "costs.json"
+
+
+def _package_path() -> Path:
+    """The ``costs.json`` shipped in this package, as a file system path."""
+    return Path(str(resources.files(__package__).joinpath(_FILE)))
+
+
+def _normalise(costs: dict[str, object]) -> dict[str, object]:
+    """Check the keys and types of a cost table; ``direct_mac`` keys become ints (taps), values floats."""
+    missing = [k for k in COST_KEYS if k not in costs]
+    if missing:
+        raise ParameterError(f"`costs` must have the keys {list(COST_KEYS)}; missing {missing}")
+    table = costs["direct_mac"]
+    if not isinstance(table, dict) or not table:
+        raise ParameterError(f"`costs['direct_mac']` must be a non-empty mapping taps -> seconds; got {table!r}")
+    out: dict[str, object] = {"machine": str(costs["machine"])}
+    out["direct_mac"] = {int(k): float(v) for k, v in sorted(table.items(), key=lambda kv: int(kv[0]))}
+    for key in COST_KEYS[2:]:
+        out[key] = float(costs[key])  # type: ignore[arg-type]
+    return out
+
+
+def load_costs(path: str | os.PathLike[str] | None = None) -> dict[str, object]:
+    """Read a cost table: the package's ``costs.json`` by default.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A JSON file written by :func:`write_costs`. Default: the one shipped in
+        ``filterbank.plan`` (read through :mod:`importlib.resources`).
+
+    Returns
+    -------
+    dict
+        ``{"machine": str, "direct_mac": {taps: seconds}, "gemm_flop": seconds, ...}``
+        (the keys of :data:`COST_KEYS`; ``direct_mac`` keyed by int taps).
+
+    Examples
+    --------
+    >>> sorted(load_costs()["direct_mac"])[:2]
+    [9, 49]
+    """
+    if path is None:
+        text = resources.files(__package__).joinpath(_FILE).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return _normalise(json.loads(text))
+
+
+def write_costs(costs: dict[str, object], path: str | os.PathLike[str] | None = None) -> Path:
+    """Write a cost table as JSON, atomically (temporary file, fsync, replace).
+
+    Parameters
+    ----------
+    costs : dict
+        A table with every key of :data:`COST_KEYS`.
+    path : str or path-like, optional
+        Where to write. Default: the package's own ``costs.json`` (what
+        calibration updates; the loaded :data:`COSTS` is not changed by the write).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_costs(COSTS, pathlib.Path(tempfile.mkdtemp()) / "costs.json")
+    >>> load_costs(p) == COSTS
+    True
+    """
+    table = _normalise(costs)
+    table["direct_mac"] = {str(k): v for k, v in table["direct_mac"].items()}  # type: ignore[union-attr]
+    data = (json.dumps(table, indent=2) + "\n").encode("utf-8")
+    return write_atomic(_package_path() if path is None else path, lambda f: f.write(data))
+
+
+#: The cost table in use (loaded from the package's ``costs.json`` at import).
+COSTS: dict[str, object] = load_costs()

@@ -1,0 +1,84 @@
+"""plan.costs: the measured constants are package data (JSON), written atomically, never a source file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import filterbank
+from filterbank import plan
+from filterbank.plan import costs as plan_costs
+
+EXPECTED_KEYS = {"machine", "direct_mac", "gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"}
+
+
+def test_costs_json_round_trips_through_write_and_load(tmp_path: Path) -> None:
+    table = {
+        "machine": "test machine, 1 thread",
+        "direct_mac": {49: 3.0e-11, 9: 1.5e-10, 2401: 1.25e-11},
+        "gemm_flop": 2.0e-11,
+        "mem_elem": 1.0e-10,
+        "axpy_elem": 7.0e-11,
+        "fft_elem_log": 2.5e-10,
+        "cmul_elem": 2.25e-10,
+        "call": 5.0e-6,
+    }
+    path = plan_costs.write_costs(table, tmp_path / "sub" / "costs.json")
+    assert path == tmp_path / "sub" / "costs.json"
+    raw = json.loads(path.read_text())  # plain JSON: taps as string keys, in increasing order
+    assert list(raw["direct_mac"]) == ["9", "49", "2401"]
+    back = plan_costs.load_costs(path)
+    assert back == table
+    assert list(back["direct_mac"]) == [9, 49, 2401]
+    assert [p.name for p in path.parent.iterdir()] == ["costs.json"]  # no temporary file left behind
+    # the shipped table round-trips too
+    again = plan_costs.write_costs(plan.COSTS, tmp_path / "shipped.json")
+    assert plan_costs.load_costs(again) == plan.COSTS
+
+
+def test_package_table_is_loaded_from_the_data_file() -> None:
+    shipped = Path(plan_costs.__file__).with_name("costs.json")
+    raw = json.loads(shipped.read_text())
+    assert set(raw) == EXPECTED_KEYS
+    assert plan_costs.load_costs() == plan.COSTS
+    assert plan.COSTS["direct_mac"] == {int(k): float(v) for k, v in raw["direct_mac"].items()}
+    assert plan.COSTS["call"] == float(raw["call"])
+    assert plan.COSTS is plan_costs.COSTS  # one table: calibration's in-place updates reach the planner
+
+
+def test_default_write_goes_to_the_package_data_file(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "costs.json"
+    monkeypatch.setattr(plan_costs, "_package_path", lambda: target)
+    assert plan_costs.write_costs(plan.COSTS) == target
+    assert plan_costs.load_costs(target) == plan.COSTS
+
+
+@pytest.mark.parametrize(
+    "change, pattern",
+    [
+        (lambda t: t.pop("call"), r"`costs` must have the keys .*missing \['call'\]"),
+        (lambda t: t.update(direct_mac={}), r"`costs\['direct_mac'\]` must be a non-empty mapping"),
+    ],
+)
+def test_bad_tables_are_refused(tmp_path: Path, change, pattern: str) -> None:
+    table = {**plan.COSTS}
+    change(table)
+    with pytest.raises(filterbank.ParameterError, match=pattern):
+        plan_costs.write_costs(table, tmp_path / "bad.json")
+    assert not (tmp_path / "bad.json").exists()
+
+
+def test_no_source_file_holds_the_cost_table() -> None:
+    """Calibration writes JSON: no module of the package carries a COSTS block to rewrite."""
+    root = Path(filterbank.__file__).parent
+    for py in root.rglob("*.py"):
+        text = py.read_text()
+        assert "BEGIN COSTS" not in text and "END COSTS" not in text, py
+    # the calibration script (benchmarks/ in a checkout, or inside the package once moved there)
+    scripts = [p for p in [root.parent / "benchmarks" / "calibrate.py", *root.rglob("calibrate.py")] if p.exists()]
+    assert scripts
+    for script in scripts:
+        text = script.read_text()
+        assert "write_costs(" in text and "write_text" not in text, script
