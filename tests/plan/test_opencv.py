@@ -13,8 +13,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from filterbank import borders, filter2d, kernels, plan_cv
+from filterbank import borders, filter2d, kernels
 from filterbank.borders import BORDERS
+from filterbank.plan import opencv as plan_cv
 from tests.conftest import _IMAGES, cv2_reference
 
 RNG = np.random.default_rng(11)
@@ -173,11 +174,24 @@ def test_threads_do_not_change_the_result() -> None:
     one = plan_cv.correlate(x, bank, threads=1)
     two = plan_cv.correlate(x, bank, threads=2)
     assert torch.equal(one, two)
-    assert plan_cv.workers(1, 10) == 1
-    assert plan_cv.workers(60, 10_000, threads=2) == 2
-    assert plan_cv.workers(60, 10, threads=2) == 1  # too little work in all to hand any off
-    assert plan_cv.workers(60, plan_cv.SMALL_WORK, threads=2) == 1  # OpenCV's own threads carry each call
-    assert plan_cv.workers(60, 10_000, threads=1) == 1
+    assert plan_cv.thread_count(10) == 1
+    assert plan_cv.thread_count(10, threads=2) == 1  # too little work to hand any off
+    assert plan_cv.thread_count(10**8, threads=2) == 2
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_row_bands_are_bit_identical(dtype) -> None:
+    """A large call cut into row bands (halo rows read, OpenCV's border only at the image's edges)."""
+    img = (RNG.random((300, 517, 3)) * 200).astype(dtype)
+    for k in (kernels.sobel(1, 0, 3), RNG.normal(size=(6, 4)), kernels.gaussian((11, 9), 2.0)):
+        for border in ("reflect101", "symmetric", "replicate", "constant"):
+            p = plan_cv.make_plan(k, img.dtype, border=border, anchor=(k.shape[0] - 1, 1))
+            units = plan_cv._bands(p, img, p.single, np.empty_like(img))
+            # really cut, except on OpenCV's DFT path (from 50 taps for int16 / float64), which is not
+            assert (len(units) > 2) == (k.size < p.dft_taps)
+            out = plan_cv.filter_numpy(img, k, border=border, anchor=(k.shape[0] - 1, 1), threads=2)
+            ref = cv2_reference(img, k, border, anchor=(k.shape[0] - 1, 1))
+            assert np.array_equal(out, ref), (k.shape, border)
 
 
 @pytest.mark.parametrize("border", BORDERS)

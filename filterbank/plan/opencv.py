@@ -20,7 +20,8 @@ engine calls ``cv2.filter2D``, so its output is OpenCV's bit for bit:
 - banks and batches: every (image, kernel) pair is one ``cv2.filter2D`` call
   writing into a preallocated output (``dst=``). ``cv2`` releases the GIL, so
   many small calls run on a small thread pool and large ones on OpenCV's own
-  threads (:func:`workers`);
+  threads, and large single calls are cut into row bands with halos, which
+  give the same sums bit for bit (:func:`thread_count`);
 - a numpy ``(H, W, C)`` image goes to ``cv2.filter2D`` whole (interleaved), so the
   result is the one ``cv2.filter2D(image, -1, k)`` returns. A torch ``(B, C, H, W)``
   tensor is filtered plane by plane: in float32 OpenCV's interleaved and planar
@@ -55,10 +56,11 @@ import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
-from . import _threads
-from . import borders as _borders
-from ._errors import DTypeError, ParameterError, ShapeError
-from ._validate import as_float
+from .. import _threads
+from .. import borders as _borders
+from .._errors import DTypeError, ParameterError, ShapeError
+from .._types import OPENCV_DFT_TAPS
+from .._validate import as_float
 
 __all__ = [
     "DEPTH_PAIRS",
@@ -70,7 +72,7 @@ __all__ = [
     "make_plan",
     "pad_numpy",
     "supports",
-    "workers",
+    "thread_count",
 ]
 
 _U8, _U16, _I16, _F32, _F64 = (np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.float32, np.float64))
@@ -128,6 +130,21 @@ def supports(in_dtype: object, out_dtype: object = None) -> bool:
     return src is not None and dst is not None and (src, dst) in DEPTH_PAIRS
 
 
+def dft_taps(src: object, dst: object) -> int:
+    """Kernel area from which ``cv2.filter2D`` switches to its DFT for an ``(input, output)`` dtype pair.
+
+    ``OPENCV_DFT_TAPS`` (130) for uint8 -> uint8 / int16 and float32 -> float32, 50 for the
+    other pairs (OpenCV's ``dftFilter2D``, with SSE3).
+
+    Examples
+    --------
+    >>> dft_taps(np.uint8, np.uint8), dft_taps(np.float64, np.float64)
+    (130, 50)
+    """
+    s, d = _np_dtype(src), _np_dtype(dst)
+    return OPENCV_DFT_TAPS if (s, d) in {(_U8, _U8), (_U8, _I16), (_F32, _F32)} else 50
+
+
 def _compute_dtype(src: np.dtype, dst: np.dtype) -> np.dtype:
     """OpenCV's (and filterbank's) arithmetic: float64 when either side is float64, else float32."""
     return _F64 if _F64 in (src, dst) else _F32
@@ -138,42 +155,38 @@ def _compute_dtype(src: np.dtype, dst: np.dtype) -> np.dtype:
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
-#: Output pixels x taps of one call from which OpenCV's own threads carry it (a loop then);
-#: below, calls go to a Python thread pool (measured crossover on 2 cores, see the README).
-SMALL_WORK = 1 << 21
-
-#: Total output pixels x taps below which a batch runs in one thread (a hand-off costs more).
+#: Total output pixels x kernel taps below which a call runs in one thread (a hand-off costs more).
 MIN_PARALLEL = 1 << 17
 
+#: Output pixels x taps of one row band when a large ``cv2.filter2D`` call is split across threads.
+BAND_WORK = 1 << 20
 
-#: Seconds per output pixel x kernel tap of ``cv2.filter2D`` (direct path, one thread; measured,
-#: 1080p uint8 and 224^2 float32 3x3): only used to size the thread decision.
+#: Seconds per output pixel x kernel tap of ``cv2.filter2D`` (direct path, one thread; measured on
+#: 1080p uint8 and 224^2 float32 3x3): sizes the thread decision only, the planner uses ``costs.json``.
 TAP_SECONDS = 1.5e-10
 
 
-def workers(jobs: int, work_per_job: int, threads: int | None = None) -> int:
-    """Python threads to spread ``jobs`` ``cv2.filter2D`` calls over (1: a plain loop).
+def thread_count(work: int, threads: int | None = None) -> int:
+    """Threads for ``work`` output pixels x taps of ``cv2.filter2D`` calls (1: a plain loop).
 
-    One call, or calls large enough for OpenCV to split across its own threads
-    (``work_per_job`` = output pixels x kernel taps >= :data:`SMALL_WORK`), run in
-    a loop. Many small calls run on ``min(jobs, threads)`` Python threads: ``cv2``
-    releases the GIL, and a call made while another is inside OpenCV's pool runs
-    in its own thread, so the two levels do not multiply. ``threads`` defaults to
+    ``cv2.filter2D`` runs one call on one thread (OpenCV's direct filter engine is
+    serial), so filterbank spreads its calls, and row bands of large calls, over a
+    pool of Python threads (``cv2`` releases the GIL). ``threads`` defaults to
     :func:`filterbank._threads.engine_threads` of ``cv2.getNumThreads()``: one
-    thread for a short batch or on a contended CPU.
+    thread for a short call or on a contended CPU.
 
     Examples
     --------
-    >>> workers(1, 10**9)
+    >>> thread_count(100)
     1
-    >>> workers(64, 10_000, threads=2)
+    >>> thread_count(10**8, threads=2)
     2
     """
-    if threads is None:
-        threads = _threads.engine_threads(max(1, cv2.getNumThreads()), jobs * work_per_job * TAP_SECONDS)
-    if jobs < 2 or threads < 2 or work_per_job >= SMALL_WORK or jobs * work_per_job < MIN_PARALLEL:
+    if work < MIN_PARALLEL:
         return 1
-    return int(min(jobs, threads))
+    if threads is None:
+        threads = _threads.engine_threads(max(1, cv2.getNumThreads()), work * TAP_SECONDS)
+    return max(1, int(threads))
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -283,6 +296,11 @@ class CvPlan:
     @property
     def ksize(self) -> tuple[int, int]:
         return (int(self.kernels.shape[-2]), int(self.kernels.shape[-1]))
+
+    @property
+    def dft_taps(self) -> int:
+        """Kernel area from which ``cv2.filter2D`` computes through a DFT for this plan's dtypes."""
+        return dft_taps(self.work or self.src, self.work or self.dst)
 
     def prepare(self, image: np.ndarray) -> np.ndarray:
         """The image ``apply`` reads: ``image`` itself with OpenCV's border, else padded here."""
@@ -486,7 +504,7 @@ def filter_numpy(
     border, anchor, value, out_dtype
         As in :func:`filterbank.filter2d` (``anchor`` is ``(row, col)``).
     threads : int, optional
-        Python threads for a bank (see :func:`workers`).
+        Python threads for a bank (see :func:`thread_count`).
 
     Returns
     -------
@@ -506,40 +524,75 @@ def filter_numpy(
         raise ShapeError(f"`image` as numpy must be (H, W) or (H, W, C); got shape {image.shape}")
     p = cached_plan(image, kernel, border=border, anchor=anchor, value=value, out_dtype=out_dtype)
     k = p.single
-    if k is not None:
-        if p.padding is None:  # the common call: one cv2.filter2D, nothing else
-            y = cv2.filter2D(image, p.ddepth, k, None, p.anchor_xy, 0.0, p.code)
-            return y if y.ndim == image.ndim else y.reshape(image.shape)
-        out = np.empty(image.shape, dtype=p.dst)
-        p.apply(p.prepare(image), k, out)
-        return out
+    if k is not None and p.padding is None and image.size * k.size < MIN_PARALLEL:
+        # the common small call: one cv2.filter2D, nothing else
+        y = cv2.filter2D(image, p.ddepth, k, None, p.anchor_xy, 0.0, p.code)
+        return y if y.ndim == image.ndim else y.reshape(image.shape)
     return run_numpy(p, image, threads=threads)
 
 
 def run_numpy(p: CvPlan, image: np.ndarray, *, threads: int | None = None) -> np.ndarray:
-    """A bank on a numpy ``(H, W)`` / ``(H, W, C)`` image: ``(H, W, C * N)``, channel ``c * N + n``.
-
-    Each kernel filters the whole (interleaved) image, as ``cv2.filter2D(image, -1, k)`` does.
-    """
+    """A plan on a numpy ``(H, W)`` / ``(H, W, C)`` image: one kernel keeps the shape; a bank gives
+    ``(H, W, C * N)``, channel ``c * N + n``. Each kernel filters the whole (interleaved) image,
+    as ``cv2.filter2D(image, -1, k)`` does."""
     if p.kernels.shape[0] != 1:
         raise ShapeError(f"`kernel` for a numpy image must be (kh, kw) or (N, kh, kw); got {p.kernels.shape}")
-    h, w = image.shape[:2]
-    c = 1 if image.ndim == 2 else image.shape[2]
-    n = p.kernels.shape[1]
-    kh, kw = p.ksize
-    out = np.empty((h, w, c, n), dtype=p.dst)
     src = p.prepare(image)
+    if p.single is not None:
+        out = np.empty(image.shape, dtype=p.dst)
+        _execute(p, [(src, p.single, out)], threads)
+        return out
+    n = p.kernels.shape[1]
+    planes = np.empty((n, *image.shape), dtype=p.dst)
+    _execute(p, [(src, p.kernels[0, i], planes[i]) for i in range(n)], threads)
+    h, w = image.shape[:2]
+    return np.moveaxis(planes, 0, -1).reshape(h, w, -1)  # (H, W[, C], N) -> channel c * N + n
 
-    def job(i: int) -> Callable[[], None]:
-        def run() -> None:
-            tmp = np.empty(image.shape, dtype=p.dst)
-            p.apply(src, p.kernels[0, i], tmp)
-            out[:, :, :, i] = tmp.reshape(h, w, c)
 
-        return run
+Call = tuple[np.ndarray, np.ndarray, np.ndarray]  # (prepared image, kernel, output)
 
-    _run_jobs([job(i) for i in range(n)], workers(n, h * w * c * kh * kw, threads))
-    return out.reshape(h, w, c * n)
+
+def _execute(p: CvPlan, calls: Sequence[Call], threads: int | None) -> None:
+    """Run ``dst = filter2D(src, k)`` for every call: a loop on one thread, or the calls (large ones
+    cut into row bands) spread over a pool that balances them dynamically."""
+    if not calls:
+        return
+    taps = p.ksize[0] * p.ksize[1]
+    work = sum(c[2].size for c in calls) * taps
+    n = thread_count(work, threads)
+    if n == 1:
+        for src, k, dst in calls:
+            p.apply(src, k, dst)
+        return
+    units: list[Callable[[], None]] = []
+    for src, k, dst in calls:
+        units += _bands(p, src, k, dst)
+    _run_jobs(units, min(n, len(units)))
+
+
+def _bands(p: CvPlan, src: np.ndarray, k: np.ndarray, dst: np.ndarray) -> list[Callable[[], None]]:
+    """One call, or row bands of it when it is large.
+
+    A band filters the rows it owns plus the ``kh - 1`` halo rows around them (real
+    pixels; OpenCV's border only at the image's own top and bottom) and keeps its
+    rows: the same sums as the whole call, bit for bit, on OpenCV's direct path. The
+    DFT path (tiles placed from the image origin) and images padded here are not cut.
+    """
+    kh = k.shape[0]
+    h = dst.shape[0]
+    work = dst.size * k.size
+    if p.padding is not None or k.size >= p.dft_taps or work < 2 * BAND_WORK or h < 4 * kh:
+        return [_bind(p.apply, src, k, dst)]
+    nb = int(min(work // BAND_WORK, h // (2 * kh)))
+    bounds = np.linspace(0, h, nb + 1).astype(int)
+    return [_bind(_band, p, src, k, dst, int(r0), int(r1)) for r0, r1 in itertools.pairwise(bounds)]
+
+
+def _band(p: CvPlan, src: np.ndarray, k: np.ndarray, dst: np.ndarray, r0: int, r1: int) -> None:
+    ar = p.anchor[0]
+    s0, s1 = max(0, r0 - ar), min(src.shape[0], r1 + k.shape[0] - 1 - ar)
+    y = cv2.filter2D(src[s0:s1], p.ddepth, k, None, p.anchor_xy, 0.0, p.code)
+    dst[r0:r1] = y.reshape((s1 - s0, *dst.shape[1:]))[r0 - s0 : r1 - s0]
 
 
 # --- torch CPU tensors ----------------------------------------------------------------------------
@@ -550,15 +603,15 @@ def _planes_forward(p: CvPlan, x: np.ndarray, out: np.ndarray, threads: int | No
 
     Plane ``(b, c)`` takes the kernels ``p.kernels[c]`` (per-channel banks) or ``p.kernels[0]``.
     """
-    b, c, h, w = x.shape
-    g, n, kh, kw = p.kernels.shape
-    jobs: list[Callable[[], None]] = []
+    b, c = x.shape[:2]
+    g, n = p.kernels.shape[:2]
+    calls: list[Call] = []
     for i in range(b):
         for j in range(c):
             src = p.prepare(x[i, j])
             ks = p.kernels[j if g > 1 else 0]
-            jobs += [_bind(p.apply, src, ks[m], out[i, j, m]) for m in range(n)]
-    _run_jobs(jobs, workers(len(jobs), h * w * kh * kw, threads))
+            calls += [(src, ks[m], out[i, j, m]) for m in range(n)]
+    _execute(p, calls, threads)
 
 
 def _bind(fn: Callable[..., None], *args: object) -> Callable[[], None]:
@@ -601,13 +654,13 @@ def _grad_input(p: CvPlan, gy: np.ndarray, threads: int | None) -> np.ndarray:
         canvas[..., top : top + h, left : left + w] = gy
         gy = canvas
     full = np.empty_like(gy)
-    jobs = [
-        _bind(fp.apply, gy[i, j, m], fp.kernels[j if g > 1 else 0, m], full[i, j, m])
+    calls = [
+        (gy[i, j, m], fp.kernels[j if g > 1 else 0, m], full[i, j, m])
         for i in range(b)
         for j in range(c)
         for m in range(n)
     ]
-    _run_jobs(jobs, workers(len(jobs), gy.shape[-2] * gy.shape[-1] * p.ksize[0] * p.ksize[1], threads))
+    _execute(fp, calls, threads)
     gpad = torch.from_numpy(full.sum(axis=2))  # (B, C, Hp, Wp) or (B, C, H, W)
     if p.border == "constant":
         return gpad.numpy()
@@ -672,7 +725,7 @@ def correlate(
     border, anchor, value, out_dtype
         As in :func:`filterbank.filter2d` (``anchor`` is ``(row, col)``).
     threads : int, optional
-        Python threads over the (plane, kernel) calls (see :func:`workers`).
+        Python threads over the (plane, kernel) calls (see :func:`thread_count`).
 
     Returns
     -------
