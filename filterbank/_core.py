@@ -16,10 +16,10 @@ import torch
 
 from . import borders as _borders
 from . import plan as _plan
-from ._errors import ShapeError
+from ._errors import ParameterError, ShapeError
 from ._types import OPENCV_DFT_TAPS
 
-__all__ = ["cast_output", "compute_dtype", "filter_tensor"]
+__all__ = ["cast_output", "compute_dtype", "filter_tensor", "route"]
 
 
 def compute_dtype(in_dtype: torch.dtype, out_dtype: torch.dtype) -> torch.dtype:
@@ -75,7 +75,10 @@ def filter_tensor(
     Parameters
     ----------
     x : torch.Tensor
-        ``(B, C, H, W)``, already in the computing dtype (that of ``kernels``).
+        ``(B, C, H, W)``. With ``out_dtype`` given (``filter2d``), in its own dtype:
+        the OpenCV engine reads it as it is (uint8 stays uint8, as in
+        ``cv2.filter2D``) and the torch methods cast it to the computing dtype, that
+        of ``kernels``. Without (the layer), already in the kernels' dtype.
     kernels : torch.Tensor
         ``(G, N, kh, kw)`` with ``G == 1`` (every channel by the same ``N``
         kernels) or ``G == C`` (channel ``c`` by its own ``kernels[c]``).
@@ -87,7 +90,8 @@ def filter_tensor(
     value : float
         Border value for ``"constant"``.
     method : str
-        One of :data:`filterbank.plan.METHODS`.
+        One of :data:`filterbank.plan.METHODS`; ``"auto"`` weighs the OpenCV engine
+        (CPU inputs, see :func:`route`) against the torch methods.
     bias : torch.Tensor, optional
         ``(C * N,)``, added before the cast.
     out_dtype : torch.dtype, optional
@@ -114,9 +118,61 @@ def filter_tensor(
             "`kernels` must be (G, N, kh, kw) with G == 1 or G == C of `x` (B, C, H, W); "
             f"got kernels {tuple(kernels.shape)}, x {tuple(x.shape)}"
         )
-    xp = _borders.pad(x, padding, border, value)
     kh, kw = kernels.shape[-2:]
-    # Integer outputs below OpenCV's DFT threshold are bit-exact with OpenCV only through the direct sum.
+    # Integer outputs below OpenCV's DFT threshold are bit-exact with OpenCV only through the direct sum
+    # (or through OpenCV itself).
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
+    method = route(x, kernels, padding, method, exact, out_dtype)
+    if method == "opencv":
+        # with a bias, an integer output is rounded once, after the bias (as on the torch path)
+        integer_out = out_dtype is not None and not out_dtype.is_floating_point
+        cv_out = kernels.dtype if bias is not None and integer_out else out_dtype
+        anchor = (padding[0], padding[2])
+        y = _plan.opencv.correlate(x, kernels, border=border, anchor=anchor, value=value, out_dtype=cv_out)
+        return y if bias is None else cast_output(y + bias.reshape(1, -1, 1, 1).to(y.dtype), out_dtype)
+    xp = _borders.pad(x if out_dtype is None else x.to(kernels.dtype), padding, border, value)
     y = _plan.correlate(xp, kernels, method=method, exact=exact, bias=bias)
     return cast_output(y, out_dtype)
+
+
+def route(
+    x: torch.Tensor,
+    kernels: torch.Tensor,
+    padding: tuple[int, int, int, int],
+    method: str,
+    exact: bool,
+    out_dtype: torch.dtype | None,
+) -> str:
+    """The method a core call runs: ``"opencv"``, a torch method, or ``"auto"`` for the torch planner.
+
+    ``auto`` weighs the OpenCV engine against the torch methods when it can run the
+    call (:func:`filterbank.plan.opencv.eligible`); a forced ``"opencv"`` that cannot
+    run raises.
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 1, 8, 8, dtype=torch.uint8)
+    >>> route(x, torch.ones(1, 1, 3, 3), (1, 1, 1, 1), "opencv", True, torch.uint8)
+    'opencv'
+    >>> route(x.cuda() if torch.cuda.is_available() else x.half(), torch.ones(1, 1, 3, 3), (1, 1, 1, 1), "auto",
+    ...       False, None)
+    'auto'
+    """
+    if method not in ("auto", "opencv"):
+        return method
+    pair = None if _plan.execute.tracing() else _plan.opencv.eligible(x, kernels, padding, out_dtype)
+    if method == "opencv":
+        if pair is None:
+            raise ParameterError(
+                "`method` 'opencv' runs cv2.filter2D: it needs a CPU input of uint8, uint16, int16, float32 or "
+                "float64 whose output dtype cv2.filter2D computes (float in and out under autograd), outside "
+                f"torch.compile / export tracing; got {x.dtype} on {x.device} -> {out_dtype or kernels.dtype}"
+            )
+        return method
+    if pair is None:
+        return "auto"
+    b, c, h, w = x.shape
+    g = kernels.shape[0]
+    hp, wp = h + padding[0] + padding[1], w + padding[2] + padding[3]
+    shape = (b * c, 1, hp, wp) if g == 1 else (b, c, hp, wp)
+    return _plan.choose(shape, kernels, exact=exact, opencv=pair)[0]

@@ -11,8 +11,9 @@ from . import _core
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
-from ._types import KernelLike
+from ._types import OPENCV_DFT_TAPS, KernelLike
 from ._validate import as_float, finite_kernel
+from .plan import opencv as _opencv
 
 __all__ = ["as_kernel_tensor", "filter2d"]
 
@@ -135,11 +136,15 @@ def filter2d(
         How the correlation is executed (:mod:`filterbank.plan`): ``"auto"``
         (default: the planner picks the cheapest method within the parity bound),
         ``"direct"``, ``"separable"`` (rank-1 kernels), ``"lowrank"`` (shared
-        row basis) or ``"fft"`` (cached kernel spectra). Every method stays within
-        the parity tolerance against ``cv2.filter2D``; ``auto`` keeps the direct
-        sum for integer outputs below OpenCV's DFT threshold
-        (``filterbank._types.OPENCV_DFT_TAPS`` taps; bit-exact with OpenCV) and
-        never uses the FFT in float32 below it.
+        row basis), ``"fft"`` (cached kernel spectra) or ``"opencv"``
+        (``cv2.filter2D`` itself, on CPU input of a dtype pair it computes: its
+        output is OpenCV's bit for bit). Every method stays within the parity
+        tolerance against ``cv2.filter2D``; ``auto`` keeps an exact method
+        (direct sum or OpenCV) for integer outputs below OpenCV's DFT threshold
+        (``filterbank._types.OPENCV_DFT_TAPS`` taps) and never uses the FFT in
+        float32 below it. A numpy call's decision is cached per kernel values,
+        image shape and dtype and keywords, so repeated small calls cost about
+        one ``cv2.filter2D``.
 
     Returns
     -------
@@ -175,6 +180,11 @@ def filter2d(
     >>> filter2d(img, np.ones((2, 3, 3))).shape
     (4, 5, 2)
     """
+    if type(image) is np.ndarray and (method == "auto" or method == "opencv"):
+        # The fast path: the decision (and its validation) is cached per kernel, shape, dtype and keywords.
+        p = _opencv.fast_plan(image, kernel, border, anchor, value, out_dtype, method, _decide_numpy)
+        if p is not None:
+            return _opencv.run_fast(p, image)
     border = _borders.normalize_border(border)
     value = as_float("value", value)
     if method not in _plan.METHODS:
@@ -185,6 +195,39 @@ def filter2d(
     if not isinstance(image, torch.Tensor):
         raise DTypeError(f"`image` must be a numpy.ndarray or a torch.Tensor; got {type(image).__name__}")
     return _filter_torch(image, k, border, anchor, value, out_dtype, method)
+
+
+def _decide_numpy(
+    image: np.ndarray, kernel: Any, border: Any, anchor: Any, value: Any, out_dtype: Any, method: str
+) -> _opencv.CvPlan | None:
+    """Validate a numpy call and decide its engine: an OpenCV plan, or None for the torch path.
+
+    ``method="opencv"`` always gets a plan (or the error saying why it cannot); ``auto``
+    asks the planner, with the OpenCV engine among the candidates, for the padded
+    shape the torch path would use (channels as batch items).
+    """
+    border = _borders.normalize_border(border)
+    value = as_float("value", value)
+    k = _kernel_array(kernel)
+    if isinstance(k, torch.Tensor):
+        if k.requires_grad and torch.is_grad_enabled():
+            return None  # the tensor path keeps the kernel's graph
+        k = k.detach().cpu().double().numpy()
+    out_np = _numpy_out_dtype(image, out_dtype)
+    if method == "opencv":
+        return _opencv.make_plan(k, image.dtype, out_np, border=border, anchor=anchor, value=value)
+    if not _opencv.supports(image.dtype, out_np):
+        return None
+    src_t, out_t = (torch.from_numpy(np.empty(0, dtype=d)).dtype for d in (image.dtype, out_np))
+    kt = torch.from_numpy(np.array(k, dtype=np.float64)).to(_core.compute_dtype(src_t, out_t))
+    kt = kt.reshape(1, -1, *kt.shape[-2:])
+    top, bottom, left, right = _borders.padding_for(tuple(kt.shape[-2:]), anchor)
+    c = 1 if image.ndim == 2 else image.shape[2]
+    shape = (c, 1, image.shape[0] + top + bottom, image.shape[1] + left + right)
+    exact = not out_t.is_floating_point and kt.shape[-1] * kt.shape[-2] < OPENCV_DFT_TAPS
+    if _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))[0] != "opencv":
+        return None
+    return _opencv.make_plan(k, image.dtype, out_np, border=border, anchor=anchor, value=value)
 
 
 def _numpy_out_dtype(image: np.ndarray, out_dtype: Any) -> np.dtype:
@@ -279,7 +322,7 @@ def _filter_tensor(
     kt = as_kernel_tensor(k, dtype=compute, device=x.device)
     padding = _borders.padding_for(tuple(kt.shape[-2:]), anchor)
     return _core.filter_tensor(
-        x.to(compute),
+        x,
         kt.unsqueeze(0),
         padding=padding,
         border=border,

@@ -93,10 +93,12 @@ class FilterConv2d(nn.Conv2d):
         Border value for ``"constant"``.
     bias : bool
         Add a bias (initialised to zero; frozen in frozen and parametric mode).
-    method : {"auto", "direct", "separable", "lowrank", "fft"}
+    method : {"auto", "direct", "separable", "lowrank", "fft", "opencv"}
         How the convolution is executed (:mod:`filterbank.plan`). ``"auto"``
         picks the cheapest method whose error stays within the OpenCV parity
-        tolerance; ``"direct"`` is the plain grouped ``F.conv2d``.
+        tolerance; ``"direct"`` is the plain grouped ``F.conv2d``; ``"opencv"``
+        is ``cv2.filter2D`` on CPU float32 / float64 input, differentiable
+        (its backward is again a correlation, with the flipped kernels).
 
     Attributes
     ----------

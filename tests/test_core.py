@@ -125,10 +125,15 @@ def test_integer_output_below_the_dft_threshold_uses_the_direct_sum(monkeypatch)
 
     monkeypatch.setattr(plan, "correlate", spy)
     img = (RNG.random((20, 20)) * 255).astype(np.uint8)
-    filter2d(img, np.ones((11, 11)) / 121)  # 121 taps: exact
-    filter2d(img, np.ones((12, 12)) / 144)  # 144 taps: OpenCV itself uses a DFT
-    filter2d(img.astype(np.float32), np.ones((3, 3)))  # float output: no exactness constraint
+    # forced torch method: ``auto`` may run the OpenCV engine, which never reaches plan.correlate
+    filter2d(img, np.ones((11, 11)) / 121, method="direct")  # 121 taps: exact
+    filter2d(img, np.ones((12, 12)) / 144, method="direct")  # 144 taps: OpenCV itself uses a DFT
+    filter2d(img.astype(np.float32), np.ones((3, 3)), method="direct")  # float output: no exactness constraint
     assert seen == [True, False, False]
+    # the torch planner under ``auto`` (a float16 image: not an OpenCV dtype) gets the flag too
+    seen.clear()
+    filter2d(torch.from_numpy(img).half(), torch.ones(3, 3) / 9)
+    assert seen == [False]
 
 
 def test_layout_errors() -> None:

@@ -9,7 +9,11 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
 - ``gemm_flop``: seconds per flop of the banded-Toeplitz 1-D passes;
 - ``axpy_elem``: seconds per element of a shifted multiply-add;
 - ``fft_elem_log``: seconds per ``n log2 n`` element of ``rfft2`` / ``irfft2``;
-- ``cmul_elem``: seconds per complex multiply of spectra.
+- ``cmul_elem``: seconds per complex multiply of spectra;
+- ``cv_call``: the fixed cost of one ``cv2.filter2D`` call (the OpenCV engine);
+- ``cv_tap``: seconds per output pixel and kernel tap of ``cv2.filter2D``'s direct sum on one
+  thread, per kernel area (taps);
+- ``cv_dft_px``: seconds per output pixel of ``cv2.filter2D``'s DFT path on one thread.
 
 Calibration rewrites the data file with :func:`write_costs` (atomically), never
 a source file. :data:`COSTS` is the table loaded at import; the planner reads it
@@ -26,7 +30,7 @@ from pathlib import Path
 from .._errors import ParameterError
 from .._io import write_atomic
 
-__all__ = ["COSTS", "COST_KEYS", "load_costs", "write_costs"]
+__all__ = ["COSTS", "COST_KEYS", "TABLE_KEYS", "load_costs", "write_costs"]
 
 #: Keys every cost table holds (``machine`` names where it was measured).
 COST_KEYS: tuple[str, ...] = (
@@ -38,7 +42,13 @@ COST_KEYS: tuple[str, ...] = (
     "fft_elem_log",
     "cmul_elem",
     "call",
+    "cv_call",
+    "cv_tap",
+    "cv_dft_px",
 )
+
+#: Keys whose value is a table ``{taps: seconds}``.
+TABLE_KEYS: tuple[str, ...] = ("direct_mac", "cv_tap")
 
 _FILE = "costs.json"
 
@@ -53,13 +63,15 @@ def _normalise(costs: dict[str, object]) -> dict[str, object]:
     missing = [k for k in COST_KEYS if k not in costs]
     if missing:
         raise ParameterError(f"`costs` must have the keys {list(COST_KEYS)}; missing {missing}")
-    table = costs["direct_mac"]
-    if not isinstance(table, dict) or not table:
-        raise ParameterError(f"`costs['direct_mac']` must be a non-empty mapping taps -> seconds; got {table!r}")
     out: dict[str, object] = {"machine": str(costs["machine"])}
-    out["direct_mac"] = {int(k): float(v) for k, v in sorted(table.items(), key=lambda kv: int(kv[0]))}
-    for key in COST_KEYS[2:]:
-        out[key] = float(costs[key])  # type: ignore[arg-type]
+    for key in COST_KEYS[1:]:
+        value = costs[key]
+        if key not in TABLE_KEYS:
+            out[key] = float(value)  # type: ignore[arg-type]
+            continue
+        if not isinstance(value, dict) or not value:
+            raise ParameterError(f"`costs[{key!r}]` must be a non-empty mapping taps -> seconds; got {value!r}")
+        out[key] = {int(k): float(v) for k, v in sorted(value.items(), key=lambda kv: int(kv[0]))}
     return out
 
 
@@ -114,7 +126,8 @@ def write_costs(costs: dict[str, object], path: str | os.PathLike[str] | None = 
     True
     """
     table = _normalise(costs)
-    table["direct_mac"] = {str(k): v for k, v in table["direct_mac"].items()}  # type: ignore[union-attr]
+    for key in TABLE_KEYS:
+        table[key] = {str(k): v for k, v in table[key].items()}  # type: ignore[union-attr]
     data = (json.dumps(table, indent=2) + "\n").encode("utf-8")
     return write_atomic(_package_path() if path is None else path, lambda f: f.write(data))
 

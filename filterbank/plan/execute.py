@@ -11,12 +11,13 @@ import torch
 import torch.nn.functional as F
 
 from .._errors import ShapeError, UnknownNameError
+from . import opencv as _opencv
 from .chooser import METHODS, choose
 from .direct import _direct
 from .fft import _fft
 from .separable import _factored
 
-__all__ = ["conv_forward", "correlate", "correlate_valid"]
+__all__ = ["conv_forward", "correlate", "correlate_valid", "tracing"]
 
 
 def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Tensor:
@@ -24,15 +25,26 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     mth, f, _ = choose(tuple(x.shape), k, method=method, exact=exact)
     if mth == "direct":
         return _direct(x, k)
+    if mth == "opencv":  # on padded planes: cv2.filter2D at anchor (0, 0), cropped to the valid region
+        m, g, hp, wp = x.shape
+        n, kh, kw = k.shape[1:]
+        return _opencv.correlate_valid(x, k).reshape(m, g, n, hp - kh + 1, wp - kw + 1)
     if mth == "fft":
         return _fft(x, k)
     assert f is not None
     return _factored(x, k, f)
 
 
-def _tracing() -> bool:
+def tracing() -> bool:
     """True under torch.compile / torch.export / ONNX export / TorchScript tracing, where ``auto``
-    keeps the plain grouped conv (one graph op; the planner's caches read tensor values)."""
+    keeps the plain grouped conv (one graph op; the planner's caches read tensor values, and the
+    OpenCV engine leaves the graph).
+
+    Examples
+    --------
+    >>> tracing()
+    False
+    """
     try:
         if torch.compiler.is_compiling():
             return True
@@ -97,7 +109,7 @@ def correlate(
         )
     b, c, hp, wp = xp.shape
     g, n, kh, kw = kernels.shape
-    if method == "auto" and _tracing():
+    if method == "auto" and tracing():
         method = "direct"
     if g == c:  # grouped: image b is one batch item of C groups (also C == 1)
         if method == "direct":

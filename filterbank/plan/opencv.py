@@ -68,9 +68,15 @@ __all__ = [
     "clear_plans",
     "correlate",
     "correlate_valid",
+    "default_threads",
+    "dft_taps",
+    "eligible",
+    "fast_plan",
     "filter_numpy",
     "make_plan",
     "pad_numpy",
+    "run_fast",
+    "run_numpy",
     "supports",
     "thread_count",
 ]
@@ -166,6 +172,17 @@ BAND_WORK = 1 << 20
 TAP_SECONDS = 1.5e-10
 
 
+def default_threads() -> int:
+    """The engine's thread budget before the load check: ``cv2.getNumThreads()`` capped by the CPUs.
+
+    Examples
+    --------
+    >>> default_threads() >= 1
+    True
+    """
+    return max(1, min(cv2.getNumThreads(), _threads.cpu_count()))
+
+
 def thread_count(work: int, threads: int | None = None) -> int:
     """Threads for ``work`` output pixels x taps of ``cv2.filter2D`` calls (1: a plain loop).
 
@@ -185,7 +202,7 @@ def thread_count(work: int, threads: int | None = None) -> int:
     if work < MIN_PARALLEL:
         return 1
     if threads is None:
-        threads = _threads.engine_threads(max(1, cv2.getNumThreads()), work * TAP_SECONDS)
+        threads = _threads.engine_threads(default_threads(), work * TAP_SECONDS)
     return max(1, int(threads))
 
 
@@ -420,13 +437,19 @@ def make_plan(
 
 # --- numpy: the fast path -----------------------------------------------------------------------
 
-_FAST: dict[tuple, CvPlan] = {}
+_FAST: dict[tuple, CvPlan | None] = {}
 _FAST_MAX = 64
+_FAST_LOCK = threading.Lock()
+
+#: ``decide(image, kernel, border, anchor, value, out_dtype, method)``: validate a numpy call
+#: and return its plan, or None when another engine runs it.
+Decide = Callable[[np.ndarray, object, object, object, object, object, str], "CvPlan | None"]
 
 
 def clear_plans() -> None:
-    """Forget every cached OpenCV plan."""
-    _FAST.clear()
+    """Forget every cached OpenCV plan (and every cached decision not to use OpenCV)."""
+    with _FAST_LOCK:
+        _FAST.clear()
 
 
 def _fast_key(image: np.ndarray, kernel: np.ndarray, border: object, anchor: object, value: object, out: object):
@@ -448,6 +471,60 @@ def _fast_key(image: np.ndarray, kernel: np.ndarray, border: object, anchor: obj
     )
 
 
+def _always_opencv(
+    image: np.ndarray, kernel: object, border: object, anchor: object, value: object, out: object, method: str
+) -> CvPlan:
+    """The decision of :func:`filter_numpy`: validate and plan, always on OpenCV."""
+    if type(image) is not np.ndarray:
+        raise DTypeError(f"`image` must be a numpy.ndarray; got {type(image).__name__}")
+    if image.ndim not in (2, 3):
+        raise ShapeError(f"`image` as numpy must be (H, W) or (H, W, C); got shape {image.shape}")
+    dst = None if out is None else _np_dtype(out)
+    if out is not None and dst is None:
+        raise DTypeError(f"`out_dtype` must be a numpy dtype for numpy input; got {out!r}")
+    return make_plan(kernel, image.dtype, dst, border=border, anchor=anchor, value=value)  # type: ignore[arg-type]
+
+
+def fast_plan(
+    image: np.ndarray,
+    kernel: object,
+    border: object,
+    anchor: object,
+    value: object,
+    out_dtype: object,
+    method: str,
+    decide: Decide,
+) -> CvPlan | None:
+    """The cached decision for a numpy call: its :class:`CvPlan`, or None when another engine runs it.
+
+    Keyed by the kernel's bytes, shape and dtype, the image's shape and dtype and every
+    keyword (with their types: ``True == 1`` but only integers are valid), so a repeated
+    call costs one dictionary look-up; a changed kernel misses. On a miss ``decide``
+    validates the whole call (raising what the full path raises) and decides; calls
+    without a cheap key (a list or a ``FilterBank`` as kernel) are decided every time.
+
+    Examples
+    --------
+    >>> img = np.zeros((4, 5), np.uint8)
+    >>> a = fast_plan(img, np.ones((3, 3)), "reflect101", None, 0.0, None, "opencv", _always_opencv)
+    >>> a is fast_plan(img, np.ones((3, 3)), "reflect101", None, 0.0, None, "opencv", _always_opencv)
+    True
+    """
+    try:
+        key = (*_fast_key(image, kernel, border, anchor, value, out_dtype), method)  # type: ignore[arg-type]
+        return _FAST[key]
+    except (AttributeError, TypeError):  # no cheap key: decide each time
+        return decide(image, kernel, border, anchor, value, out_dtype, method)
+    except KeyError:
+        pass
+    p = decide(image, kernel, border, anchor, value, out_dtype, method)
+    with _FAST_LOCK:
+        while len(_FAST) >= _FAST_MAX:
+            _FAST.pop(next(iter(_FAST)))  # first in, first out
+        _FAST[key] = p
+    return p
+
+
 def cached_plan(
     image: np.ndarray,
     kernel: object,
@@ -465,21 +542,8 @@ def cached_plan(
     >>> cached_plan(img, np.ones((3, 3))) is cached_plan(img, np.ones((3, 3)))
     True
     """
-    try:
-        key = _fast_key(image, kernel, border, anchor, value, out_dtype)  # type: ignore[arg-type]
-        return _FAST[key]
-    except (AttributeError, TypeError):  # not a numpy kernel, or an unhashable keyword: no cache
-        key = None
-    except KeyError:
-        pass
-    dst = None if out_dtype is None else _np_dtype(out_dtype)
-    if out_dtype is not None and dst is None:
-        raise DTypeError(f"`out_dtype` must be a numpy dtype for numpy input; got {out_dtype!r}")
-    p = make_plan(kernel, image.dtype, dst, border=border, anchor=anchor, value=value)
-    if key is not None:
-        if len(_FAST) >= _FAST_MAX:
-            _FAST.pop(next(iter(_FAST)), None)  # first in, first out
-        _FAST[key] = p
+    p = fast_plan(image, kernel, border, anchor, value, out_dtype, "opencv", _always_opencv)
+    assert p is not None
     return p
 
 
@@ -518,14 +582,15 @@ def filter_numpy(
     >>> filter_numpy(img, np.array([[-1.0, 0.0, 1.0]]))[1]
     array([0., 2., 2., 2., 0.], dtype=float32)
     """
-    if type(image) is not np.ndarray:
-        raise DTypeError(f"`image` must be a numpy.ndarray; got {type(image).__name__}")
-    if image.ndim not in (2, 3):
-        raise ShapeError(f"`image` as numpy must be (H, W) or (H, W, C); got shape {image.shape}")
-    p = cached_plan(image, kernel, border=border, anchor=anchor, value=value, out_dtype=out_dtype)
+    return run_fast(
+        cached_plan(image, kernel, border=border, anchor=anchor, value=value, out_dtype=out_dtype), image, threads
+    )
+
+
+def run_fast(p: CvPlan, image: np.ndarray, threads: int | None = None) -> np.ndarray:
+    """Run a numpy plan: a small single-kernel call is one ``cv2.filter2D`` and nothing else."""
     k = p.single
     if k is not None and p.padding is None and image.size * k.size < MIN_PARALLEL:
-        # the common small call: one cv2.filter2D, nothing else
         y = cv2.filter2D(image, p.ddepth, k, None, p.anchor_xy, 0.0, p.code)
         return y if y.ndim == image.ndim else y.reshape(image.shape)
     return run_numpy(p, image, threads=threads)
@@ -779,6 +844,42 @@ def correlate_valid(xp: torch.Tensor, kernels: object, *, threads: int | None = 
     kh, kw = tuple(kernels.shape if isinstance(kernels, torch.Tensor) else np.shape(kernels))[-2:]
     y = correlate(xp, kernels, border="constant", anchor=(0, 0), threads=threads)
     return y[..., : xp.shape[-2] - kh + 1, : xp.shape[-1] - kw + 1]
+
+
+def eligible(
+    x: torch.Tensor, kernels: torch.Tensor, padding: tuple[int, int, int, int], out_dtype: torch.dtype | None
+) -> tuple[torch.dtype, torch.dtype] | None:
+    """The ``(input, output)`` dtype pair when this engine can run a core call, else None.
+
+    It can when the input and kernels are on the CPU, ``cv2.filter2D`` computes the
+    pair, the kernels are in OpenCV's arithmetic dtype for it, the padding is the one
+    of an anchor (output as large as the input), and, under autograd, the input is
+    float32 / float64 and so is the output.
+
+    Examples
+    --------
+    >>> import torch
+    >>> k = torch.ones(1, 1, 3, 3)
+    >>> eligible(torch.zeros(1, 1, 5, 5, dtype=torch.uint8), k, (1, 1, 1, 1), torch.uint8)
+    (torch.uint8, torch.uint8)
+    >>> eligible(torch.zeros(1, 1, 5, 5, dtype=torch.float16), k.half(), (1, 1, 1, 1), None) is None
+    True
+    """
+    if x.device.type != "cpu" or kernels.device.type != "cpu":
+        return None
+    out = out_dtype if out_dtype is not None else kernels.dtype
+    if not supports(x.dtype, out):
+        return None
+    arithmetic = torch.float64 if torch.float64 in (x.dtype, out) else torch.float32
+    if kernels.dtype != arithmetic:
+        return None
+    kh, kw = kernels.shape[-2:]
+    top, bottom, left, right = padding
+    if bottom != kh - 1 - top or right != kw - 1 - left:
+        return None
+    if torch.is_grad_enabled() and (x.requires_grad or kernels.requires_grad) and out != x.dtype:
+        return None
+    return (x.dtype, out)
 
 
 def _describe(x: object) -> str:

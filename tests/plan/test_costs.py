@@ -12,6 +12,7 @@ from filterbank import plan
 from filterbank.plan import costs as plan_costs
 
 EXPECTED_KEYS = {"machine", "direct_mac", "gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"}
+EXPECTED_KEYS |= {"cv_call", "cv_tap", "cv_dft_px"}
 
 
 def test_costs_json_round_trips_through_write_and_load(tmp_path: Path) -> None:
@@ -24,6 +25,9 @@ def test_costs_json_round_trips_through_write_and_load(tmp_path: Path) -> None:
         "fft_elem_log": 2.5e-10,
         "cmul_elem": 2.25e-10,
         "call": 5.0e-6,
+        "cv_call": 4.0e-6,
+        "cv_tap": {121: 7.0e-11, 9: 1.25e-10},
+        "cv_dft_px": 3.0e-8,
     }
     path = plan_costs.write_costs(table, tmp_path / "sub" / "costs.json")
     assert path == tmp_path / "sub" / "costs.json"
