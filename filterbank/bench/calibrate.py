@@ -10,7 +10,11 @@ unit of work of one primitive, with the other terms of the model subtracted:
 - ``gemm_flop``: seconds per flop of the banded-Toeplitz 1-D passes (``separable``);
 - ``axpy_elem``: seconds per element of a shifted multiply-add (1-D factors up to 8 taps);
 - ``fft_elem_log``: seconds per ``n log2 n`` element of ``rfft2`` / ``irfft2``;
-- ``cmul_elem``: seconds per complex multiply of spectra.
+- ``cmul_elem``: seconds per complex multiply of spectra;
+- ``cv_call``: the fixed cost of one ``cv2.filter2D`` call;
+- ``cv_tap``: seconds per output pixel and tap of ``cv2.filter2D``'s direct sum on one thread,
+  per kernel size (3x3, 5x5, 7x7, 11x11; float32 and uint8 alike, their median);
+- ``cv_dft_px``: seconds per output pixel of ``cv2.filter2D``'s DFT path (15x15, 31x31) on one thread.
 
 Usage::
 
@@ -31,11 +35,13 @@ import statistics
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from filterbank import plan
-from filterbank.plan.costs import write_costs
+from filterbank.plan.costs import TABLE_KEYS, write_costs
 
 
 def _time(fn, reps: int = 5) -> float:
@@ -122,12 +128,42 @@ def calibrate(reps: int = 7) -> dict[str, object]:
         cm.append(t2 / spec.numel())
     costs["fft_elem_log"] = statistics.median(fl)
     costs["cmul_elem"] = statistics.median(cm)
+    costs.update(calibrate_opencv(reps))
     costs["machine"] = (
         f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, float32 "
         f"(filterbank.bench.calibrate, {time.strftime('%Y-%m-%d')})"
     )
     plan.COSTS.update(costs)
     return costs
+
+
+def calibrate_opencv(reps: int = 7) -> dict[str, object]:
+    """The OpenCV engine's constants, measured on one OpenCV thread (the engine spreads calls itself)."""
+    rng = np.random.default_rng(0)
+    prev = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        tiny = np.zeros((4, 4), np.float32)
+        one = np.ones((1, 1))
+        call = _time(lambda: cv2.filter2D(tiny, -1, one), 200)
+        imgs = [rng.random((512, 512)).astype(np.float32), (rng.random((512, 512)) * 255).astype(np.uint8)]
+        taps: dict[int, float] = {}
+        for k in (3, 5, 7, 11):
+            ker = rng.normal(size=(k, k))
+            per = [
+                max(_time(lambda im=im, ker=ker: cv2.filter2D(im, -1, ker), reps) - call, 0.0) / (im.size * k * k)
+                for im in imgs
+            ]
+            taps[k * k] = statistics.median(per)
+        dft = []
+        for k in (15, 31):
+            ker = rng.normal(size=(k, k))
+            dft += [
+                max(_time(lambda im=im, ker=ker: cv2.filter2D(im, -1, ker), reps) - call, 0.0) / im.size for im in imgs
+            ]
+    finally:
+        cv2.setNumThreads(prev)
+    return {"cv_call": call, "cv_tap": taps, "cv_dft_px": statistics.median(dft)}
 
 
 def _rounded(costs: dict[str, object]) -> dict[str, object]:
@@ -144,18 +180,22 @@ def _rounded(costs: dict[str, object]) -> dict[str, object]:
         return float(f"{float(v):.3g}")  # type: ignore[arg-type]
 
     out: dict[str, object] = {"machine": costs["machine"]}
-    out["direct_mac"] = {int(k): num(v) for k, v in sorted(costs["direct_mac"].items())}  # type: ignore[union-attr]
-    for key in ("gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"):
-        out[key] = num(costs[key])
+    for key, value in costs.items():
+        if key in TABLE_KEYS:
+            out[key] = {int(k): num(v) for k, v in sorted(value.items())}  # type: ignore[union-attr]
+        elif key != "machine":
+            out[key] = num(value)
     return out
 
 
 def _format(costs: dict[str, object]) -> str:
     lines = [f"machine: {costs['machine']}"]
-    d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(costs["direct_mac"].items()))  # type: ignore[union-attr]
-    lines.append(f"direct_mac: {{{d}}}")
-    for key in ("gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"):
-        lines.append(f"{key}: {float(costs[key]):.3g}")  # type: ignore[arg-type]
+    for key, value in costs.items():
+        if key in TABLE_KEYS:
+            d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(value.items()))  # type: ignore[union-attr]
+            lines.append(f"{key}: {{{d}}}")
+        elif key != "machine":
+            lines.append(f"{key}: {float(value):.3g}")  # type: ignore[arg-type]
     return "\n".join(lines)
 
 
