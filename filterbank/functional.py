@@ -180,11 +180,11 @@ def filter2d(
     >>> filter2d(img, np.ones((2, 3, 3))).shape
     (4, 5, 2)
     """
-    if type(image) is np.ndarray and (method == "auto" or method == "opencv"):
+    if (method == "auto" or method == "opencv") and _fast_candidate(image):
         # The fast path: the decision (and its validation) is cached per kernel, shape, dtype and keywords.
-        p = _opencv.fast_plan(image, kernel, border, anchor, value, out_dtype, method, _decide_numpy)
+        p = _opencv.fast_plan(image, kernel, border, anchor, value, out_dtype, method, _decide)
         if p is not None:
-            return _opencv.run_fast(p, image)
+            return _opencv.run_fast(p, image) if type(image) is np.ndarray else _opencv.run_tensor(p, image)
     border = _borders.normalize_border(border)
     value = as_float("value", value)
     if method not in _plan.METHODS:
@@ -197,37 +197,59 @@ def filter2d(
     return _filter_torch(image, k, border, anchor, value, out_dtype, method)
 
 
-def _decide_numpy(
-    image: np.ndarray, kernel: Any, border: Any, anchor: Any, value: Any, out_dtype: Any, method: str
+def _fast_candidate(image: Any) -> bool:
+    """A numpy image, or a CPU tensor outside autograd and tracing: the calls the fast path may take."""
+    if type(image) is np.ndarray:
+        return True
+    return (
+        isinstance(image, torch.Tensor)
+        and image.device.type == "cpu"
+        and not (image.requires_grad and torch.is_grad_enabled())
+        and not _plan.execute.tracing()
+    )
+
+
+def _decide(
+    image: np.ndarray | torch.Tensor, kernel: Any, border: Any, anchor: Any, value: Any, out_dtype: Any, method: str
 ) -> _opencv.CvPlan | None:
-    """Validate a numpy call and decide its engine: an OpenCV plan, or None for the torch path.
+    """Validate a call and decide its engine: an OpenCV plan, or None for the full path.
 
     ``method="opencv"`` always gets a plan (or the error saying why it cannot); ``auto``
     asks the planner, with the OpenCV engine among the candidates, for the padded
-    shape the torch path would use (channels as batch items).
+    shape the torch path would use (every plane a batch item). A kernel that needs
+    its gradient takes the full (autograd) path.
     """
     border = _borders.normalize_border(border)
     value = as_float("value", value)
     k = _kernel_array(kernel)
     if isinstance(k, torch.Tensor):
+        if isinstance(image, torch.Tensor) and k.device != image.device:
+            raise DTypeError(f"`kernel` is on {k.device} but `image` is on {image.device}; move one of them")
         if k.requires_grad and torch.is_grad_enabled():
-            return None  # the tensor path keeps the kernel's graph
+            return None
         k = k.detach().cpu().double().numpy()
-    out_np = _numpy_out_dtype(image, out_dtype)
+    if isinstance(image, np.ndarray):
+        out = _numpy_out_dtype(image, out_dtype)
+        src_t, out_t = (torch.from_numpy(np.empty(0, dtype=d)).dtype for d in (image.dtype, out))
+        planes = 1 if image.ndim == 2 else image.shape[2]
+        h, w = image.shape[:2]
+    else:
+        src_t = image.dtype
+        out = out_t = _torch_out_dtype(image, out_dtype)
+        h, w = image.shape[-2:]
+        planes = image.numel() // max(h * w, 1)
     if method == "opencv":
-        return _opencv.make_plan(k, image.dtype, out_np, border=border, anchor=anchor, value=value)
-    if not _opencv.supports(image.dtype, out_np):
+        return _opencv.make_plan(k, src_t, out_t, border=border, anchor=anchor, value=value)
+    if not _opencv.supports(src_t, out_t):
         return None
-    src_t, out_t = (torch.from_numpy(np.empty(0, dtype=d)).dtype for d in (image.dtype, out_np))
     kt = torch.from_numpy(np.array(k, dtype=np.float64)).to(_core.compute_dtype(src_t, out_t))
     kt = kt.reshape(1, -1, *kt.shape[-2:])
     top, bottom, left, right = _borders.padding_for(tuple(kt.shape[-2:]), anchor)
-    c = 1 if image.ndim == 2 else image.shape[2]
-    shape = (c, 1, image.shape[0] + top + bottom, image.shape[1] + left + right)
+    shape = (planes, 1, h + top + bottom, w + left + right)
     exact = not out_t.is_floating_point and kt.shape[-1] * kt.shape[-2] < OPENCV_DFT_TAPS
     if _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))[0] != "opencv":
         return None
-    return _opencv.make_plan(k, image.dtype, out_np, border=border, anchor=anchor, value=value)
+    return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value)
 
 
 def _numpy_out_dtype(image: np.ndarray, out_dtype: Any) -> np.dtype:

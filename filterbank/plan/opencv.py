@@ -77,6 +77,7 @@ __all__ = [
     "pad_numpy",
     "run_fast",
     "run_numpy",
+    "run_tensor",
     "supports",
     "thread_count",
 ]
@@ -102,6 +103,7 @@ _TORCH_TO_NP: dict[torch.dtype, np.dtype] = {
 }
 if hasattr(torch, "uint16"):  # torch >= 2.3
     _TORCH_TO_NP[torch.uint16] = _U16
+_TORCH_OF = {v: k for k, v in _TORCH_TO_NP.items()}
 
 _CV_BORDER = {
     "reflect101": cv2.BORDER_REFLECT_101,
@@ -452,16 +454,26 @@ def clear_plans() -> None:
         _FAST.clear()
 
 
-def _fast_key(image: np.ndarray, kernel: np.ndarray, border: object, anchor: object, value: object, out: object):
-    """The cache key of a numpy call (raises AttributeError / TypeError when it has none)."""
+def _kernel_bytes(kernel: object) -> tuple:
+    """The kernel's values, shape and dtype as a key (AttributeError when there is no cheap one)."""
+    if type(kernel) is np.ndarray:
+        return (kernel.tobytes(), kernel.shape, kernel.dtype.char)
+    if isinstance(kernel, torch.Tensor) and kernel.device.type == "cpu" and kernel.numel() <= 1 << 16:
+        # requires_grad is part of the key: a kernel that needs its gradient takes the autograd path
+        k = kernel.detach()
+        return (k.contiguous().numpy().tobytes(), tuple(k.shape), k.dtype, kernel.requires_grad)
+    raise AttributeError("no cheap key")
+
+
+def _fast_key(image: object, kernel: object, border: object, anchor: object, value: object, out: object) -> tuple:
+    """The cache key of a call (raises AttributeError / TypeError when it has none)."""
     # Types go in with the values: True == 1 and (True, 0) == (1, 0), but only integers are valid.
-    akey = anchor if anchor is None else (tuple(anchor), *map(type, anchor))
+    akey = anchor if anchor is None else (tuple(anchor), *map(type, anchor))  # type: ignore[call-overload]
     return (
-        kernel.tobytes(),
-        kernel.shape,
-        kernel.dtype.char,
-        image.dtype.char,
-        image.shape,
+        *_kernel_bytes(kernel),
+        type(image),
+        image.dtype,  # type: ignore[attr-defined]
+        image.shape,  # type: ignore[attr-defined]
         border,
         type(border),
         akey,
@@ -511,7 +523,7 @@ def fast_plan(
     True
     """
     try:
-        key = (*_fast_key(image, kernel, border, anchor, value, out_dtype), method)  # type: ignore[arg-type]
+        key = (*_fast_key(image, kernel, border, anchor, value, out_dtype), method)
         return _FAST[key]
     except (AttributeError, TypeError):  # no cheap key: decide each time
         return decide(image, kernel, border, anchor, value, out_dtype, method)
@@ -585,6 +597,31 @@ def filter_numpy(
     return run_fast(
         cached_plan(image, kernel, border=border, anchor=anchor, value=value, out_dtype=out_dtype), image, threads
     )
+
+
+def run_tensor(p: CvPlan, image: torch.Tensor, threads: int | None = None) -> torch.Tensor:
+    """Run a plan on a CPU tensor ``(..., H, W)`` with filterbank's layout: one kernel keeps the shape; a
+    bank of ``N`` gives ``(N, H, W)`` for ``(H, W)`` and ``(..., C * N, H, W)`` otherwise (every
+    ``(H, W)`` plane is filtered on its own, so the leading axes fold into one).
+
+    Examples
+    --------
+    >>> p = make_plan(np.ones((2, 3, 3)), torch.float32)
+    >>> run_tensor(p, torch.ones(4, 3, 8, 9)).shape, run_tensor(p, torch.ones(8, 9)).shape
+    (torch.Size([4, 6, 8, 9]), torch.Size([2, 8, 9]))
+    """
+    h, w = image.shape[-2:]
+    planes = image.detach().reshape(-1, 1, h, w)
+    if not planes.is_contiguous():
+        planes = planes.contiguous()
+    n = p.kernels.shape[1]
+    out = torch.empty(planes.shape[0], 1, n, h, w, dtype=_TORCH_OF[p.dst])
+    _planes_forward(p, planes.numpy(), out.numpy(), threads)
+    if p.single is not None:
+        return out.reshape(image.shape)
+    if image.dim() == 2:
+        return out.reshape(n, h, w)
+    return out.reshape(*image.shape[:-3], image.shape[-3] * n, h, w)
 
 
 def run_fast(p: CvPlan, image: np.ndarray, threads: int | None = None) -> np.ndarray:

@@ -12,26 +12,31 @@ is listed as skipped.
 
 Usage::
 
-    filterbank bench --planner            # the full grid (tens of minutes)
-    filterbank bench --planner --fast     # a small sub-grid (seconds; what the tests run)
+    filterbank bench --planner                  # the full grid (tens of minutes)
+    filterbank bench --planner --fast           # a small sub-grid (what the tests run)
+    filterbank bench --planner --json sweep.json
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+import cv2
 import numpy as np
 import torch
 
-from filterbank import filter2d, kernels
+from .. import kernels, plan
+from .._errors import UnknownNameError
+from .._io import write_bytes_atomic
+from .._types import OPENCV_DFT_TAPS
+from ..functional import filter2d
 
 #: Largest output (elements) a case may produce: keeps the sweep within memory and minutes.
 MAX_OUT = 1 << 24
@@ -43,9 +48,29 @@ SKIP_FACTOR = 20.0
 
 KINDS = ("separable", "lowrank", "general")
 
+#: ``auto`` may take at most this many times the best method's median on any case.
+LIMIT = 1.2
+
+__all__ = [
+    "FAST_GRID",
+    "KINDS",
+    "LIMIT",
+    "Case",
+    "Result",
+    "bank_for",
+    "grid",
+    "planner_view",
+    "report",
+    "run",
+    "run_case",
+]
+
 
 @dataclass(frozen=True)
 class Case:
+    """One point of the grid: ``batch x channels x size^2`` images of ``dtype``, ``bank`` kernels
+    ``ksize x ksize`` of ``kind``, at ``threads`` torch and OpenCV threads."""
+
     size: int
     batch: int
     channels: int
@@ -69,6 +94,8 @@ class Case:
 
 @dataclass
 class Result:
+    """The medians of ``auto`` and of every method run on one case; ``ratio`` is auto / the best method."""
+
     case: Case
     auto_method: str
     times: dict[str, float] = field(default_factory=dict)  # method -> median seconds
@@ -97,17 +124,50 @@ def bank_for(kind: str, ksize: int, n: int, seed: int = 0) -> np.ndarray:
         return np.stack([kernels.gaussian_derivative(ksize, sigma, 1, 0, theta=float(a)) for a in angles])
     if kind == "general":
         return rng.normal(size=(n, ksize, ksize)) / ksize
-    raise ValueError(f"`kind` must be one of {KINDS}; got {kind!r}")
+    raise UnknownNameError("kind", kind, KINDS)
 
 
-def grid(fast: bool = False) -> list[Case]:
-    """The sweep's cases: every factor of the issue's grid, combinations bounded by :data:`MAX_OUT`."""
+#: The ``--fast`` sub-grid: one case per corner that matters (small and large images, 3x3 and DFT-size
+#: kernels, one kernel and a bank, separable / low-rank / general, uint8 / float32).
+FAST_GRID: tuple[Case, ...] = (
+    Case(32, 1, 1, 3, 1, "general", "float32", 1),
+    Case(32, 4, 3, 3, 8, "separable", "uint8", 1),
+    Case(128, 1, 1, 15, 1, "general", "float32", 1),
+    Case(128, 4, 1, 15, 8, "lowrank", "float32", 1),
+    Case(256, 1, 3, 5, 1, "separable", "uint8", 1),
+    Case(256, 2, 1, 31, 8, "general", "float32", 1),
+    Case(512, 1, 1, 3, 1, "separable", "uint8", 1),
+    Case(128, 8, 1, 7, 4, "separable", "float32", 1),
+)
+
+
+def grid(fast: bool = False, sample: int = 0, seed: int = 0) -> list[Case]:
+    """The sweep's cases: every factor of the issue's grid, combinations bounded by :data:`MAX_OUT`.
+
+    ``sample`` > 0 draws that many cases (seeded, without replacement) from the full grid
+    (2572 cases), always keeping every case of the largest image size: the whole grid
+    takes hours on two cores.
+
+    Examples
+    --------
+    >>> len(grid(fast=True)), min(c.size for c in grid()), max(c.size for c in grid())
+    (8, 32, 4096)
+    >>> len(grid(sample=100)), grid(sample=100) == grid(sample=100)
+    (100, True)
+    """
     if fast:
-        sizes, batches, chans, ksizes, banks = (32, 128), (1, 4), (1, 3), (3, 15), (1, 8)
-        dtypes, threads = ("uint8", "float32"), (1,)
-    else:
-        sizes, batches, chans, ksizes = (32, 128, 512, 1024, 2048, 4096), (1, 8, 64), (1, 3), (3, 7, 15, 31, 63)
-        banks, dtypes, threads = (1, 8, 32, 128), ("uint8", "float32"), (1, 2)
+        return list(FAST_GRID)
+    cases = _full_grid()
+    if 0 < sample < len(cases):
+        rng = np.random.default_rng(seed)
+        keep = sorted(rng.choice(len(cases), size=sample, replace=False).tolist())
+        cases = [cases[i] for i in keep]
+    return cases
+
+
+def _full_grid() -> list[Case]:
+    sizes, batches, chans, ksizes = (32, 128, 512, 1024, 2048, 4096), (1, 8, 64), (1, 3), (3, 7, 15, 31, 63)
+    banks, dtypes, threads = (1, 8, 32, 128), ("uint8", "float32"), (1, 2)
     cases = []
     for size, b, c, k, n, kind, dt, th in itertools.product(
         sizes, batches, chans, ksizes, banks, KINDS, dtypes, threads
@@ -143,42 +203,53 @@ def _median_times(fns: dict[str, Callable[[], object]], reps: int, budget_s: flo
     return {m: statistics.median(ts) for m, ts in times.items()}
 
 
-def run_case(
-    case: Case,
-    allowed: Callable[[Case, torch.Tensor, np.ndarray], tuple[str, list[str], dict[str, float]]],
-    reps: int = 5,
-    budget_s: float = 3.0,
-) -> Result:
-    """Time ``auto`` and every allowed forced method on one case.
+def planner_view(case: Case, x: torch.Tensor, bank: np.ndarray) -> tuple[str, list[str], dict[str, float]]:
+    """What ``auto`` chooses for a case, the methods it weighed (the accuracy rules' candidates with a
+    factorisation where one is needed, and the OpenCV engine), and their estimated seconds.
 
-    ``allowed(case, x, bank)`` returns ``auto``'s choice, the methods it may choose from
-    and their estimated seconds (the planner's own view of the case).
+    Examples
+    --------
+    >>> case = Case(64, 1, 1, 3, 2, "general", "float32", 1)
+    >>> method, methods, est = planner_view(case, torch.rand(1, 1, 64, 64), bank_for("general", 3, 2))
+    >>> method in methods and "opencv" in methods and "fft" not in methods
+    True
+    """
+    kt = torch.from_numpy(bank).to(torch.float32)[None]
+    k = case.ksize
+    shape = (case.batch * case.channels, 1, case.size + k - 1, case.size + k - 1)
+    exact = not x.dtype.is_floating_point and k * k < OPENCV_DFT_TAPS
+    method, _, p = plan.choose(shape, kt, exact=exact, opencv=(x.dtype, x.dtype))
+    return method, list(p.estimates), dict(p.estimates)
+
+
+def run_case(case: Case, reps: int = 5, budget_s: float = 3.0) -> Result:
+    """Time ``auto`` and every method the planner weighed for one case (at the case's thread count).
+
+    Examples
+    --------
+    >>> r = run_case(Case(32, 1, 1, 3, 1, "general", "float32", 1), reps=1)
+    >>> set(r.times) >= {"auto", r.auto_method}
+    True
     """
     x = _inputs(case)
     bank = bank_for(case.kind, case.ksize, case.bank)
-    prev = torch.get_num_threads()
+    before = torch.get_num_threads(), cv2.getNumThreads()
     torch.set_num_threads(case.threads)
+    cv2.setNumThreads(case.threads)
     try:
-        import cv2
-
-        cv_prev = cv2.getNumThreads()
-        cv2.setNumThreads(case.threads)
-        choice, methods, est = allowed(case, x, bank)
+        choice, methods, est = planner_view(case, x, bank)
         auto_est = est.get(choice, 0.0)
         run, skipped = [], []
         for m in methods:
             e = est.get(m, 0.0)
             (skipped if e > SKIP_S and e > SKIP_FACTOR * auto_est else run).append(m)
-        if choice not in run:
-            run.append(choice)
         fns: dict[str, Callable[[], object]] = {"auto": lambda: filter2d(x, bank, method="auto")}
         for m in run:
             fns[m] = lambda m=m: filter2d(x, bank, method=m)
-        times = _median_times(fns, reps, budget_s)
-        return Result(case, choice, times, skipped)
+        return Result(case, choice, _median_times(fns, reps, budget_s), skipped)
     finally:
-        torch.set_num_threads(prev)
-        cv2.setNumThreads(cv_prev)
+        torch.set_num_threads(before[0])
+        cv2.setNumThreads(before[1])
 
 
 def report(results: Sequence[Result], limit: float = 1.2) -> str:
@@ -198,26 +269,31 @@ def report(results: Sequence[Result], limit: float = 1.2) -> str:
     return "\n".join(lines)
 
 
-def main(
-    argv: list[str] | None,
-    allowed: Callable[[Case, torch.Tensor, np.ndarray], tuple[str, list[str], dict[str, float]]],
+def run(
+    fast: bool = False,
+    reps: int = 5,
+    json_path: str | None = None,
+    log: Callable[[str], None] = print,
+    sample: int = 0,
 ) -> int:
-    ap = argparse.ArgumentParser(prog="filterbank bench --planner", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--fast", action="store_true", help="a small sub-grid (seconds)")
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--json", metavar="PATH", default=None)
-    ap.add_argument("--limit", type=float, default=1.2, help="ratio reported as over (default 1.2)")
-    args = ap.parse_args(argv)
-    cases = grid(args.fast)
+    """The sweep: print the table, write the JSON; 0 when ``auto`` is within :data:`LIMIT` of the best everywhere.
+
+    Examples
+    --------
+    >>> run(fast=True, reps=1, log=lambda s: None)  # doctest: +SKIP
+    ...
+    """
+    cases = grid(fast, sample)
     results = []
     for i, case in enumerate(cases, 1):
-        print(f"[{i}/{len(cases)}] {case.label}", file=sys.stderr, flush=True)
-        results.append(run_case(case, allowed, args.reps))
-    print(report(results, args.limit))
-    if args.json:
-        out = [
+        log(f"[planner {i}/{len(cases)}] {case.label}")
+        results.append(run_case(case, reps))
+    print(report(results, LIMIT))
+    if json_path:
+        out: list[dict[str, Any]] = [
             {**asdict(r.case), "auto": r.auto_method, "times_s": r.times, "skipped": r.skipped, "ratio": r.ratio}
             for r in results
         ]
-        Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
-    return 0 if max(r.ratio for r in results) <= args.limit else 1
+        p = write_bytes_atomic(Path(json_path), (json.dumps(out, indent=1) + "\n").encode("utf-8"))
+        print(f"\nwrote {p}")
+    return 0 if max(r.ratio for r in results) <= LIMIT else 1
