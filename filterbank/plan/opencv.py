@@ -190,9 +190,9 @@ def thread_count(work: int, threads: int | None = None) -> int:
 
     ``cv2.filter2D`` runs one call on one thread (OpenCV's direct filter engine is
     serial), so filterbank spreads its calls, and row bands of large calls, over a
-    pool of Python threads (``cv2`` releases the GIL). ``threads`` defaults to
-    :func:`filterbank._threads.engine_threads` of ``cv2.getNumThreads()``: one
-    thread for a short call or on a contended CPU.
+    pool of Python threads (``cv2`` releases the GIL) that balances them
+    dynamically. ``threads`` defaults to :func:`filterbank._threads.engine_threads`
+    of ``cv2.getNumThreads()``: one thread for a short call.
 
     Examples
     --------
@@ -204,7 +204,7 @@ def thread_count(work: int, threads: int | None = None) -> int:
     if work < MIN_PARALLEL:
         return 1
     if threads is None:
-        threads = _threads.engine_threads(default_threads(), work * TAP_SECONDS)
+        threads = _threads.engine_threads(default_threads(), work * TAP_SECONDS, dynamic=True)
     return max(1, int(threads))
 
 
