@@ -135,7 +135,7 @@ def _env_threads() -> int | None:
     return n
 
 
-def engine_threads(available: int, seconds: float, dynamic: bool = False) -> int:
+def engine_threads(available: int, seconds: float) -> int:
     """Threads for one engine call: ``available`` (the caller's setting) for a large call on an
     uncontended CPU, else 1; :func:`set_threads` or ``FILTERBANK_THREADS`` override it.
 
@@ -145,10 +145,6 @@ def engine_threads(available: int, seconds: float, dynamic: bool = False) -> int
         The thread count the caller configured for that engine.
     seconds : float
         The planner's estimate of the call's time.
-    dynamic : bool
-        The engine balances its work dynamically (the OpenCV engine's pool: a thread the OS
-        does not schedule leaves its share to the others), so a contended CPU does not cost
-        it more than one thread would: only the size of the call decides.
 
     Examples
     --------
@@ -159,7 +155,7 @@ def engine_threads(available: int, seconds: float, dynamic: bool = False) -> int
     if fixed is not None:
         return fixed
     cap = max(1, min(int(available), cpu_count()))
-    if cap == 1 or seconds < SMALL_CALL_S or (not dynamic and cpu_shared()):
+    if cap == 1 or seconds < SMALL_CALL_S or cpu_shared():
         return 1
     return cap
 
