@@ -21,8 +21,6 @@ __all__ = ["METHODS", "Plan", "choose", "estimate"]
 #: Execution methods known to the planner (``auto`` chooses among the others).
 METHODS: tuple[str, ...] = ("auto", "direct", "separable", "lowrank", "fft", "opencv")
 
-#: Parallel efficiency assumed for the OpenCV engine's thread pool (its constants are one-thread costs).
-_CV_PARALLEL = 0.9
 
 #: How much cheaper the FFT must be estimated before ``auto`` prefers it to an exact-order method.
 _FFT_MARGIN = 1.15
@@ -81,7 +79,9 @@ def estimate(
     imgs = m * g
     outs = imgs * n * h * w
     if method == "direct":
-        return call + _direct_mac(kh * kw) * outs * kh * kw
+        # per output channel of one F.conv2d: n (a bank on G == 1 input) or 1 (grouped, one kernel per group)
+        mac, mac1 = _direct_mac(kh * kw), _direct_mac(kh * kw, "direct_mac1")
+        return call + (mac + (mac1 - mac) / n) * outs * kh * kw
     if method == "opencv":
         return _opencv_seconds(imgs * n, h * w, kh * kw, dtypes)
     if method in ("separable", "lowrank") and _uses_shifts(kh, kw, grad):
@@ -117,9 +117,8 @@ def _opencv_seconds(calls: int, pixels: int, taps: int, dtypes: tuple[torch.dtyp
         per_px = float(COSTS["cv_dft_px"]) * f64  # type: ignore[arg-type]
     else:
         per_px = _direct_mac(taps, "cv_tap") * taps * f64
-    t = calls * float(COSTS["cv_call"]) + calls * pixels * per_px  # type: ignore[arg-type]
-    threads = _opencv.thread_count(calls * pixels * taps, _opencv.default_threads())
-    return t if threads == 1 else t / (threads * _CV_PARALLEL)
+    # one-thread seconds, like every constant of the table: the engines share one thread policy
+    return calls * float(COSTS["cv_call"]) + calls * pixels * per_px  # type: ignore[arg-type]
 
 
 def _prep_seconds(shape: tuple[int, int, int, int], ksize: tuple[int, int, int], src: torch.dtype) -> float:

@@ -5,7 +5,10 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
 
 - ``call``: the fixed cost of one small torch op;
 - ``mem_elem``: seconds per float32 element copied into existing memory;
-- ``direct_mac``: seconds per multiply-add of ``F.conv2d``, per kernel area (taps);
+- ``direct_mac``: seconds per multiply-add of ``F.conv2d`` with several output channels, per kernel
+  area (taps);
+- ``direct_mac1``: the same with one output channel (a single kernel), which ``F.conv2d`` runs
+  several times less efficiently per multiply-add (measured 3-9x on one thread);
 - ``gemm_flop``: seconds per flop of the banded-Toeplitz 1-D passes;
 - ``axpy_elem``: seconds per element of a shifted multiply-add;
 - ``fft_elem_log``: seconds per ``n log2 n`` element of ``rfft2`` / ``irfft2``;
@@ -36,6 +39,7 @@ __all__ = ["COSTS", "COST_KEYS", "TABLE_KEYS", "load_costs", "write_costs"]
 COST_KEYS: tuple[str, ...] = (
     "machine",
     "direct_mac",
+    "direct_mac1",
     "gemm_flop",
     "mem_elem",
     "axpy_elem",
@@ -48,7 +52,7 @@ COST_KEYS: tuple[str, ...] = (
 )
 
 #: Keys whose value is a table ``{taps: seconds}``.
-TABLE_KEYS: tuple[str, ...] = ("direct_mac", "cv_tap")
+TABLE_KEYS: tuple[str, ...] = ("direct_mac", "direct_mac1", "cv_tap")
 
 _FILE = "costs.json"
 
