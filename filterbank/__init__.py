@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import banks, borders, kernels, parametric
 from ._device import exact_fp32
+from ._threads import set_threads
 from ._errors import (
     BorderError,
     DTypeError,
@@ -46,5 +47,6 @@ __all__ = [
     "kernels",
     "param_groups",
     "parametric",
+    "set_threads",
     "unfreeze",
 ]

@@ -42,7 +42,7 @@ from ..functional import filter2d
 MAX_OUT = 1 << 24
 
 #: A forced method is skipped when its estimate exceeds this many seconds ...
-SKIP_S = 2.0
+SKIP_S = 0.5
 #: ... and this many times ``auto``'s estimate.
 SKIP_FACTOR = 20.0
 
