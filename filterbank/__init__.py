@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from . import banks, borders, kernels, parametric
 from ._device import exact_fp32
-from ._threads import set_threads
 from ._errors import (
     BorderError,
     DTypeError,
@@ -19,6 +18,7 @@ from ._errors import (
     ShapeError,
     UnknownNameError,
 )
+from ._threads import set_threads
 from .bank import FilterBank
 from .functional import filter2d
 from .inject import bake, freeze, inject, inject_model, param_groups, unfreeze

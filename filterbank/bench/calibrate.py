@@ -14,7 +14,9 @@ unit of work of one primitive, with the other terms of the model subtracted:
 - ``cv_call``: the fixed cost of one ``cv2.filter2D`` call;
 - ``cv_tap``: seconds per output pixel and tap of ``cv2.filter2D``'s direct sum on one thread,
   per kernel size (3x3, 5x5, 7x7, 11x11; float32 and uint8 alike, their median);
-- ``cv_dft_px``: seconds per output pixel of ``cv2.filter2D``'s DFT path (15x15, 31x31) on one thread.
+- ``cv_dft_px``: seconds per padded-image pixel of ``cv2.filter2D``'s DFT path (15x15, 31x31) on one thread;
+- ``method_scale``: per method, the median of measured / estimated seconds of whole ``filter2d`` calls on
+  :data:`SCALE_CASES` (what the primitive constants miss).
 
 Usage::
 
@@ -41,6 +43,8 @@ import torch
 import torch.nn.functional as F
 
 from filterbank import plan
+from filterbank.bench import planner
+from filterbank.functional import filter2d
 from filterbank.plan.costs import TABLE_KEYS, write_costs
 
 
@@ -132,6 +136,8 @@ def calibrate(reps: int = 7) -> dict[str, object]:
     costs["fft_elem_log"] = statistics.median(fl)
     costs["cmul_elem"] = statistics.median(cm)
     costs.update(calibrate_opencv(reps))
+    plan.COSTS.update(costs)
+    costs["method_scale"] = calibrate_scales(max(3, reps // 2))
     costs["machine"] = (
         f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, float32 "
         f"(filterbank.bench.calibrate, {time.strftime('%Y-%m-%d')})"
@@ -161,12 +167,40 @@ def calibrate_opencv(reps: int = 7) -> dict[str, object]:
         dft = []
         for k in (15, 31):
             ker = rng.normal(size=(k, k))
+            padded = (imgs[0].shape[0] + k - 1) * (imgs[0].shape[1] + k - 1)  # the DFT transforms the padded image
             dft += [
-                max(_time(lambda im=im, ker=ker: cv2.filter2D(im, -1, ker), reps) - call, 0.0) / im.size for im in imgs
+                max(_time(lambda im=im, ker=ker: cv2.filter2D(im, -1, ker), reps) - call, 0.0) / padded for im in imgs
             ]
     finally:
         cv2.setNumThreads(prev)
     return {"cv_call": call, "cv_tap": taps, "cv_dft_px": statistics.median(dft)}
+
+
+#: End-to-end calls on which each method's estimate is compared with its measured time (one thread).
+SCALE_CASES = (
+    *planner.FAST_GRID,
+    planner.Case(1024, 8, 1, 7, 1, "separable", "float32", 1),
+    planner.Case(512, 1, 3, 15, 8, "separable", "float32", 1),
+    planner.Case(256, 4, 1, 31, 32, "general", "float32", 1),
+    planner.Case(128, 64, 1, 3, 4, "general", "uint8", 1),
+    planner.Case(32, 64, 3, 31, 8, "lowrank", "uint8", 1),
+)
+
+
+def calibrate_scales(reps: int = 3) -> dict[str, float]:
+    """Per method, the median of measured / estimated seconds through ``filter2d`` on :data:`SCALE_CASES`."""
+    plan.COSTS["method_scale"] = {}
+    ratios: dict[str, list[float]] = {}
+    for case in SCALE_CASES:
+        x = planner.make_input(case)
+        bank = planner.bank_for(case.kind, case.ksize, case.bank)
+        _, methods, est = planner.planner_view(case, x, bank)
+        for m in methods:
+            if est[m] > 1.0:  # the slow methods of a case are not what the scale is for
+                continue
+            t = _time(lambda m=m, x=x, bank=bank: filter2d(x, bank, method=m), reps)
+            ratios.setdefault(m, []).append(t / est[m])
+    return {m: statistics.median(v) for m, v in sorted(ratios.items())}
 
 
 def _rounded(costs: dict[str, object]) -> dict[str, object]:
@@ -186,6 +220,8 @@ def _rounded(costs: dict[str, object]) -> dict[str, object]:
     for key, value in costs.items():
         if key in TABLE_KEYS:
             out[key] = {int(k): num(v) for k, v in sorted(value.items())}  # type: ignore[union-attr]
+        elif key == "method_scale":
+            out[key] = {str(k): num(v) for k, v in sorted(value.items())}  # type: ignore[union-attr]
         elif key != "machine":
             out[key] = num(value)
     return out
@@ -194,7 +230,7 @@ def _rounded(costs: dict[str, object]) -> dict[str, object]:
 def _format(costs: dict[str, object]) -> str:
     lines = [f"machine: {costs['machine']}"]
     for key, value in costs.items():
-        if key in TABLE_KEYS:
+        if key in TABLE_KEYS or key == "method_scale":
             d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(value.items()))  # type: ignore[union-attr]
             lines.append(f"{key}: {{{d}}}")
         elif key != "machine":

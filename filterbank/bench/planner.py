@@ -59,6 +59,7 @@ __all__ = [
     "Result",
     "bank_for",
     "grid",
+    "make_input",
     "planner_view",
     "report",
     "run",
@@ -181,7 +182,14 @@ def _full_grid() -> list[Case]:
     return cases
 
 
-def _inputs(case: Case) -> torch.Tensor:
+def make_input(case: Case) -> torch.Tensor:
+    """The case's images: uniform in [0, 1) (float32) or [0, 255] (uint8), seeded by the case.
+
+    Examples
+    --------
+    >>> make_input(Case(8, 2, 3, 3, 1, "general", "uint8", 1)).shape
+    torch.Size([2, 3, 8, 8])
+    """
     g = torch.Generator().manual_seed(case.size * 31 + case.batch)
     x = torch.rand(case.batch, case.channels, case.size, case.size, generator=g)
     return (x * 255).round().to(torch.uint8) if case.dtype == "uint8" else x
@@ -231,7 +239,7 @@ def run_case(case: Case, reps: int = 5, budget_s: float = 3.0) -> Result:
     >>> set(r.times) >= {"auto", r.auto_method}
     True
     """
-    x = _inputs(case)
+    x = make_input(case)
     bank = bank_for(case.kind, case.ksize, case.bank)
     before = torch.get_num_threads(), cv2.getNumThreads()
     torch.set_num_threads(case.threads)

@@ -83,7 +83,7 @@ def estimate(
         mac, mac1 = _direct_mac(kh * kw), _direct_mac(kh * kw, "direct_mac1")
         return call + (mac + (mac1 - mac) / n) * outs * kh * kw
     if method == "opencv":
-        return _opencv_seconds(imgs * n, h * w, kh * kw, dtypes)
+        return _opencv_seconds(imgs * n, h * w, hp * wp, kh * kw, dtypes)
     if method in ("separable", "lowrank") and _uses_shifts(kh, kw, grad):
         # rows: P filters of up to kw taps over the padded rows; columns: per output, P (lowrank) or 1 filters
         share = 1 if method == "separable" else P
@@ -109,14 +109,14 @@ def estimate(
     raise UnknownNameError("method", method, METHODS)
 
 
-def _opencv_seconds(calls: int, pixels: int, taps: int, dtypes: tuple[torch.dtype, torch.dtype]) -> float:
+def _opencv_seconds(calls: int, pixels: int, padded: int, taps: int, dtypes: tuple[torch.dtype, torch.dtype]) -> float:
     """``calls`` ``cv2.filter2D`` calls of ``pixels`` outputs each: direct sum or DFT, on the engine's threads."""
     src, dst = dtypes
     f64 = _F64_FACTOR if torch.float64 in (src, dst) else 1.0
     if taps >= _opencv.dft_taps(src, dst):
-        per_px = float(COSTS["cv_dft_px"]) * f64  # type: ignore[arg-type]
-    else:
-        per_px = _direct_mac(taps, "cv_tap") * taps * f64
+        # OpenCV's DFT transforms the image with its border: the padded area
+        return calls * (float(COSTS["cv_call"]) + padded * float(COSTS["cv_dft_px"]) * f64)  # type: ignore[arg-type]
+    per_px = _direct_mac(taps, "cv_tap") * taps * f64
     # one-thread seconds, like every constant of the table: the engines share one thread policy
     return calls * float(COSTS["cv_call"]) + calls * pixels * per_px  # type: ignore[arg-type]
 
@@ -187,16 +187,26 @@ def choose(
     est, facts = _estimates(shape, kernels, cands, budget, grad)
     if dtype == torch.float64:
         est = {k: (v if k == "direct" else v * _F64_FACTOR) for k, v in est.items()}
+    est = _scaled(est)
     if opencv is not None:
         prep = _prep_seconds(shape, (n, kh, kw), opencv[0])
         est = {k: v + prep for k, v in est.items()}
-        cv = estimate("opencv", shape, (n, kh, kw), dtypes=opencv)
+        cv = estimate("opencv", shape, (n, kh, kw), dtypes=opencv) * _scale("opencv")
         # under autograd: the input gradient is one more pass of the engine; a kernel gradient is
         # torch's convolution backward (about a direct forward); the others' backward ~ 2 forwards
         est["opencv"] = (2 * cv + est.get("direct", cv)) / 3 if grad else cv
     # The FFT's float32 error (~2e-7 of the scale) is larger than the others' (~1e-7): it must win clearly.
     best = min(est, key=lambda mth: est[mth] * (_FFT_MARGIN if mth == "fft" else 1.0))
     return best, facts.get(best), Plan(best, est[best], est)
+
+
+def _scale(method: str) -> float:
+    return float(COSTS.get("method_scale", {}).get(method, 1.0))  # type: ignore[union-attr]
+
+
+def _scaled(est: dict[str, float]) -> dict[str, float]:
+    """The model's estimates times each method's measured end-to-end factor (``method_scale``)."""
+    return {m: v * _scale(m) for m, v in est.items()}
 
 
 def _estimates(

@@ -16,7 +16,10 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
 - ``cv_call``: the fixed cost of one ``cv2.filter2D`` call (the OpenCV engine);
 - ``cv_tap``: seconds per output pixel and kernel tap of ``cv2.filter2D``'s direct sum on one
   thread, per kernel area (taps);
-- ``cv_dft_px``: seconds per output pixel of ``cv2.filter2D``'s DFT path on one thread.
+- ``cv_dft_px``: seconds per padded-image pixel of ``cv2.filter2D``'s DFT path on one thread;
+- ``method_scale``: per method, the median ratio of its measured end-to-end time (through
+  ``filter2d``) to the model's estimate on a few representative calls: what the primitive
+  constants miss (cache misses of large passes, fresh pages, per-op overheads).
 
 Calibration rewrites the data file with :func:`write_costs` (atomically), never
 a source file. :data:`COSTS` is the table loaded at import; the planner reads it
@@ -49,6 +52,7 @@ COST_KEYS: tuple[str, ...] = (
     "cv_call",
     "cv_tap",
     "cv_dft_px",
+    "method_scale",
 )
 
 #: Keys whose value is a table ``{taps: seconds}``.
@@ -70,6 +74,11 @@ def _normalise(costs: dict[str, object]) -> dict[str, object]:
     out: dict[str, object] = {"machine": str(costs["machine"])}
     for key in COST_KEYS[1:]:
         value = costs[key]
+        if key == "method_scale":
+            if not isinstance(value, dict):
+                raise ParameterError(f"`costs['method_scale']` must be a mapping method -> factor; got {value!r}")
+            out[key] = {str(k): float(v) for k, v in sorted(value.items())}
+            continue
         if key not in TABLE_KEYS:
             out[key] = float(value)  # type: ignore[arg-type]
             continue

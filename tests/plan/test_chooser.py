@@ -58,6 +58,7 @@ FIXED_COSTS = {
     "cv_call": 3.0e-6,
     "cv_tap": {9: 1.2e-10, 25: 1.0e-10, 49: 1.0e-10, 121: 1.0e-10},
     "cv_dft_px": 2.0e-8,
+    "method_scale": {},
 }
 
 
@@ -86,7 +87,7 @@ def test_chooser_decisions_on_fixed_costs(fixed_costs) -> None:
     assert plan.choose((1, 1, 1082, 1922), sob, exact=True)[0] == "direct"
     # a bank of 32 Gabor 31x31 on 4 images: the FFT (OpenCV pays its DFT 128 times, 2e-8 per pixel)
     method, _, p = plan.choose((4, 1, 286, 286), gabor.float()[None], opencv=(F32, F32))
-    assert method == "fft" and p.estimates["opencv"] == pytest.approx(128 * (3.0e-6 + 256 * 256 * 2.0e-8))
+    assert method == "fft" and p.estimates["opencv"] == pytest.approx(128 * (3.0e-6 + 286 * 286 * 2.0e-8))
     # a rank-1 49x49 Gaussian on 24 planes of 512^2: separable beats OpenCV's DFT and the FFT
     assert plan.choose((24, 1, 560, 560), gauss49, opencv=(F32, F32))[0] == "separable"
 
@@ -108,4 +109,15 @@ def test_opencv_dft_threshold_follows_the_dtype_pair(fixed_costs) -> None:
     f32 = plan.estimate("opencv", shape, ksize, dtypes=(F32, F32))
     f64 = plan.estimate("opencv", shape, ksize, dtypes=(torch.float64, torch.float64))
     assert f32 == pytest.approx(3.0e-6 + 256 * 256 * 64 * 1.0e-10)
-    assert f64 == pytest.approx(3.0e-6 + 256 * 256 * 2.0e-8 * 2.0)  # DFT per pixel, float64 costs twice
+    assert f64 == pytest.approx(3.0e-6 + 263 * 263 * 2.0e-8 * 2.0)  # DFT per padded pixel, float64 twice
+
+
+def test_method_scale_multiplies_the_estimates(fixed_costs, monkeypatch) -> None:
+    sob = torch.from_numpy(kernels.sobel(1, 0, 3)).float()[None, None]
+    base = plan.choose((1, 1, 1082, 1922), sob, opencv=(F32, F32))[2].estimates
+    monkeypatch.setitem(plan.COSTS, "method_scale", {"opencv": 100.0, "direct": 0.5})
+    method, _, p = plan.choose((1, 1, 1082, 1922), sob, opencv=(F32, F32))
+    assert p.estimates["opencv"] == pytest.approx(100.0 * base["opencv"])
+    prep = base["direct"] - plan.estimate("direct", (1, 1, 1082, 1922), (1, 3, 3))
+    assert p.estimates["direct"] == pytest.approx(0.5 * (base["direct"] - prep) + prep)
+    assert method != "opencv"
