@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml Makefile
 test: $(STAMP)
 	$(PY) -m ruff check filterbank tests examples scripts
 	$(PY) -m ruff format --check filterbank tests examples scripts
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 # Build the wheel, install it (not editable) into a scratch venv and run the CLI and the README's first
@@ -43,4 +44,4 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix filterbank tests examples scripts
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache .mypy_cache

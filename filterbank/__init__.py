@@ -21,7 +21,7 @@ from ._errors import (
 from ._threads import set_threads
 from .bank import FilterBank
 from .functional import filter2d
-from .inject import bake, freeze, inject, inject_model, param_groups, unfreeze
+from .inject import bake, export_plain, freeze, inject, inject_model, param_groups, unfreeze
 from .layers import FilterConv2d
 
 __version__ = "0.1.0"
@@ -40,6 +40,7 @@ __all__ = [
     "banks",
     "borders",
     "exact_fp32",
+    "export_plain",
     "filter2d",
     "freeze",
     "inject",

@@ -12,6 +12,8 @@ the layer passes its depthwise weight as one bank per channel (``G == C``).
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from . import borders as _borders
@@ -19,7 +21,9 @@ from . import plan as _plan
 from ._errors import ParameterError, ShapeError
 from ._types import OPENCV_DFT_TAPS
 
-__all__ = ["cast_output", "compute_dtype", "filter_tensor", "route"]
+__all__ = ["border_value", "cast_kernels", "cast_output", "check_pixels", "compute_dtype", "filter_tensor", "route"]
+
+_HALF = (torch.float16, torch.bfloat16)
 
 
 def compute_dtype(in_dtype: torch.dtype, out_dtype: torch.dtype) -> torch.dtype:
@@ -57,6 +61,97 @@ def cast_output(y: torch.Tensor, out_dtype: torch.dtype | None) -> torch.Tensor:
         return y.to(out_dtype)
     info = torch.iinfo(out_dtype)
     return torch.round(y).clamp_(info.min, info.max).to(out_dtype)
+
+
+def check_pixels(name: str, shape: tuple[int, ...] | torch.Size, rows: int = -2, cols: int = -1) -> None:
+    """Refuse an image without pixels (a zero height or width), as OpenCV refuses an empty ``src``.
+
+    A batch of zero images (or zero channels) is not refused: it has no pixel to filter,
+    and :func:`filter_tensor` returns an empty result of the right shape.
+
+    Examples
+    --------
+    >>> check_pixels("image", (0, 3, 8, 8))
+    >>> check_pixels("image", (3, 0, 8))
+    Traceback (most recent call last):
+    ...
+    filterbank._errors.ShapeError: `image` must have a height and a width >= 1; got shape (3, 0, 8)
+    """
+    if shape[rows] == 0 or shape[cols] == 0:
+        raise ShapeError(f"`{name}` must have a height and a width >= 1; got shape {tuple(shape)}")
+
+
+def border_value(value: float, border: str, dtype: torch.dtype | None = None) -> float:
+    """Check ``value`` against the border and the image dtype; return it.
+
+    ``value`` is the constant of ``border="constant"`` and means nothing with another
+    border, so a non-zero value there is refused rather than ignored. On an integer
+    image it must be a value of the image's dtype (an integer in its range): OpenCV's
+    ``copyMakeBorder`` would saturate-cast 2.5 to 2 and 300 to 255 on uint8, filterbank
+    refuses instead of converting. A valid value gives exactly ``copyMakeBorder`` then
+    ``filter2D``.
+
+    Examples
+    --------
+    >>> border_value(7.0, "constant", torch.uint8)
+    7.0
+    >>> border_value(300.0, "constant", torch.uint8)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    filterbank._errors.ParameterError: `value` must be an integer in [0, 255] on a uint8 image ...; got 300.0
+    """
+    if border != "constant" and value != 0.0:
+        raise ParameterError(
+            f"`value` is the constant of border='constant' and means nothing with border={border!r}; got {value!r}"
+        )
+    if dtype is not None and not dtype.is_floating_point:
+        info = torch.iinfo(dtype)
+        if value != math.floor(value) or not info.min <= value <= info.max:
+            name = str(dtype).replace("torch.", "")
+            raise ParameterError(
+                f"`value` must be an integer in [{info.min}, {info.max}] on a {name} image (OpenCV would "
+                f"saturate-cast it); got {value!r}"
+            )
+    return value
+
+
+def cast_kernels(name: str, kernels: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``kernels.to(dtype)``, refused where a cast to float16 / bfloat16 would change the kernel.
+
+    No finite tap may overflow to inf, and the cast may not move the kernel by more than
+    the dtype's rounding error: ``sum|cast - k| <= eps * sum|k|`` (``eps`` = 2**-10 for
+    float16, 2**-7 for bfloat16). Rounding each tap moves it by at most ``eps / 2`` of
+    itself, so only taps lost to underflow can break the rule: a kernel whose mass
+    underflows is refused, a wide Gaussian whose far tails underflow is kept. Casts to
+    other dtypes, and tensors already in half precision, are not checked.
+
+    Examples
+    --------
+    >>> cast_kernels("kernel", torch.full((3, 3), 1e5, dtype=torch.float64), torch.float16)
+    Traceback (most recent call last):
+    ...
+    filterbank._errors.ParameterError: `kernel` overflows float16 (largest finite value 65504): tap 100000.0 becomes inf
+    """
+    if dtype not in _HALF or kernels.dtype in _HALF or kernels.device.type == "meta":
+        return kernels.to(dtype)
+    out = kernels.to(dtype)
+    src = kernels.detach().to(device="cpu", dtype=torch.float64)  # on the host: MPS has no float64
+    back = out.detach().to(device="cpu", dtype=torch.float64)
+    label = str(dtype).replace("torch.", "")
+    if not bool(torch.isfinite(back).all()):
+        tap = float(src[~torch.isfinite(back)][0])
+        raise ParameterError(
+            f"`{name}` overflows {label} (largest finite value {torch.finfo(dtype).max:g}): tap {tap!r} becomes inf"
+        )
+    eps = torch.finfo(dtype).eps
+    lost = float((back - src).abs().sum())
+    scale = float(src.abs().sum())
+    if lost > eps * scale:
+        raise ParameterError(
+            f"`{name}` loses {lost / scale:.3g} of sum|k| when cast to {label} (at most eps = {eps:g}): its taps "
+            "underflow; scale the kernel, or filter in float32"
+        )
+    return out
 
 
 def filter_tensor(
@@ -97,7 +192,8 @@ def filter_tensor(
     out_dtype : torch.dtype, optional
         Output dtype (:func:`cast_output`); ``None`` keeps the computing dtype.
         An integer output below ``OPENCV_DFT_TAPS`` taps is computed by the
-        direct sum only (bit-exact with OpenCV).
+        direct sum only (OpenCV's order for uint8; see :func:`filterbank.filter2d`
+        for the one-level bound of uint16 / int16).
 
     Returns
     -------
@@ -119,7 +215,16 @@ def filter_tensor(
             f"got kernels {tuple(kernels.shape)}, x {tuple(x.shape)}"
         )
     kh, kw = kernels.shape[-2:]
-    # Integer outputs below OpenCV's DFT threshold are bit-exact with OpenCV only through the direct sum
+    if x.shape[0] == 0 or x.shape[1] == 0:  # no images: the same empty result for every border and method
+        top, bottom, left, right = padding
+        shape = (
+            x.shape[0],
+            x.shape[1] * kernels.shape[1],
+            x.shape[2] + top + bottom - kh + 1,
+            x.shape[3] + left + right - kw + 1,
+        )
+        return torch.empty(shape, dtype=out_dtype or x.dtype, device=x.device)
+    # Integer outputs below OpenCV's DFT threshold round like OpenCV only through the direct sum
     # (or through OpenCV itself).
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
     method = route(x, kernels, padding, method, exact, out_dtype)

@@ -9,6 +9,7 @@ difference would move the anchor by half a tap and is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import EllipsisType
 from typing import TypeVar
 
 import numpy as np
@@ -68,12 +69,12 @@ def center_fit(k: A, shape: Sequence[int], *, what: str = "kernel", crop: bool =
     [6.0, 7.0, 8.0]
     """
     n = len(shape)
-    have = tuple(k.shape[-n:]) if n else ()
-    diffs = even_differences(have, shape, what, how)
+    have: tuple[int, ...] = tuple(k.shape[-n:]) if n else ()
+    diffs: list[int] = even_differences(have, shape, what, how)
     if not crop and any(d < 0 for d in diffs):
         raise ShapeError(f"{what} of shape {have} is larger than {tuple(shape)}; crop it yourself to go smaller")
     if any(d < 0 for d in diffs):
-        index = (
+        index: tuple[EllipsisType | slice, ...] = (
             Ellipsis,
             *(slice(-d // 2, h + d // 2) if d < 0 else slice(None) for h, d in zip(have, diffs, strict=True)),
         )

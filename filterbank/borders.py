@@ -23,7 +23,7 @@ than the input (a kernel larger than the image), where torch's own
 from __future__ import annotations
 
 import numbers
-from typing import Literal
+from typing import Literal, cast
 
 import torch
 import torch.nn.functional as F
@@ -308,6 +308,7 @@ def pad(
     native = {"replicate": "replicate", "reflect101": "reflect" if fits else None}.get(border)
     if native and x.dim() in (3, 4) and x.dtype in (torch.float32, torch.float64):
         return F.pad(x, (left, right, top, bottom), mode=native)
-    rows = border_indices(h, top, bottom, border).to(x.device)
-    cols = border_indices(w, left, right, border).to(x.device)
+    # Not "constant" here (returned above), so border_indices gives a tensor, never None.
+    rows = cast(torch.Tensor, border_indices(h, top, bottom, border)).to(x.device)
+    cols = cast(torch.Tensor, border_indices(w, left, right, border)).to(x.device)
     return x.index_select(-2, rows).index_select(-1, cols)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import numbers
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
 from ._shape import center_fit
+from ._types import KernelLike
 from .bank import FilterBank, as_bank
 from .layers import FilterConv2d, check_bake_mode, check_learn, check_mode, set_plain_weight
 from .parametric import KernelGenerator
@@ -23,6 +27,7 @@ __all__ = [
     "PartialFreeze",
     "bake",
     "conv_names",
+    "export_plain",
     "freeze",
     "inject",
     "inject_model",
@@ -39,6 +44,9 @@ class PartialFreeze(nn.Module):
     still learns everywhere else. Gradient masks cannot do this (see the
     reference notes: masked channels drift under weight decay).
     """
+
+    fixed: torch.Tensor  # buffers
+    mask: torch.Tensor
 
     def __init__(self, fixed: torch.Tensor, mask: torch.Tensor) -> None:
         super().__init__()
@@ -59,6 +67,10 @@ class ParametricWeight(nn.Module):
     The index buffers are derived from the construction arguments and are not
     part of the ``state_dict``.
     """
+
+    rows: torch.Tensor  # buffers
+    mask: torch.Tensor
+    in_weights: torch.Tensor
 
     def __init__(
         self,
@@ -107,7 +119,7 @@ def _channels(out_channels: Any, n: int, total: int, groups: int) -> list[int]:
     for c in out_channels:
         if isinstance(c, bool) or not isinstance(c, numbers.Integral):
             raise DTypeError(f"`out_channels` entries must be integers; got {c!r}")
-        if not 0 <= c < total:
+        if not 0 <= int(c) < total:
             raise ParameterError(f"`out_channels` entries must be in [0, {total - 1}]; got {int(c)}")
         chans.append(int(c))
     if len(set(chans)) != len(chans):
@@ -130,7 +142,7 @@ def _fit_kernels(bank: FilterBank, ksize: tuple[int, int]) -> np.ndarray:
 
 def inject(
     conv: nn.Conv2d,
-    bank: FilterBank | Any,
+    bank: KernelLike,
     *,
     mode: str = "frozen",
     out_channels: Sequence[int] | None = None,
@@ -227,12 +239,17 @@ def inject(
     check_learn(mode, learn)
     if isinstance(conv, FilterConv2d) and conv.mode == "parametric":
         raise ParameterError("`conv` is a FilterConv2d in mode 'parametric'; call conv.bake() before injecting into it")
+    if nn.parameter.is_lazy(conv.weight):
+        raise ParameterError(
+            f"`conv` is an uninitialised {type(conv).__name__} (nn.LazyConv2d: its weight has no shape until the "
+            "first forward pass); run one forward pass first"
+        )
     if tuple(conv.dilation) != (1, 1):
         raise ParameterError(f"`conv.dilation` must be (1, 1) to apply the bank's kernels; got {tuple(conv.dilation)}")
     if bias not in ("zero", "keep"):
         raise ParameterError(f"`bias` must be 'zero' or 'keep'; got {bias!r}")
     bank = as_bank(bank)
-    kernels = _fit_kernels(bank, tuple(conv.kernel_size))
+    kernels = _fit_kernels(bank, (conv.kernel_size[0], conv.kernel_size[1]))
     out_c, cg = conv.out_channels, conv.in_channels // conv.groups
     chans = _channels(out_channels, len(bank), out_c, conv.groups)
     n = len(bank)
@@ -279,7 +296,7 @@ def _inject_parametric(
     else:
         in_weights = torch.zeros(cg, dtype=weight.dtype, device=weight.device)
         in_weights[only] = 1.0
-    pw = ParametricWeight(gen, chans, out_c, in_weights, tuple(conv.kernel_size)).to(weight.device)
+    pw = ParametricWeight(gen, chans, out_c, in_weights, (conv.kernel_size[0], conv.kernel_size[1])).to(weight.device)
     full = len(chans) == out_c
     if parametrize.is_parametrized(conv, "weight"):
         _owned(conv, "weight")
@@ -289,12 +306,16 @@ def _inject_parametric(
         with torch.no_grad():  # the original holds the seed, and never learns (it is not used)
             conv.weight.copy_(pw.generated(conv.weight.dtype))
         conv.weight.requires_grad_(False)
-    parametrize.register_parametrization(conv, "weight", pw)
-    _add_plain_layout_hook(conv)
+    _register(conv, "weight", pw)
+
+
+def _plist(conv: nn.Module, name: str) -> parametrize.ParametrizationList:
+    """``conv.parametrizations[name]``: torch adds ``parametrizations`` at run time, so mypy cannot see its type."""
+    return cast(parametrize.ParametrizationList, cast(nn.ModuleDict, conv.parametrizations)[name])
 
 
 def _owned(conv: nn.Module, name: str) -> None:
-    for p in conv.parametrizations[name]:
+    for p in _plist(conv, name):
         if not isinstance(p, (PartialFreeze, ParametricWeight)):
             raise ParameterError(
                 f"`conv.{name}` already carries a parametrisation filterbank does not own "
@@ -307,8 +328,8 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
     pmod = _partial_freeze(conv, name)
     with torch.no_grad():
         if pmod is not None:
-            free = conv.parametrizations[name].original
-            if len(conv.parametrizations[name]) == 1:
+            free = _plist(conv, name).original
+            if len(_plist(conv, name)) == 1:
                 free[index] = values
             pmod.fixed[index] = values
             pmod.mask[index] = frozen
@@ -324,7 +345,7 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
             elif frozen:
                 fixed = param.detach().clone()
                 fixed[index] = values
-                parametrize.register_parametrization(conv, name, PartialFreeze(fixed, _row_mask(param, index)))
+                _register(conv, name, PartialFreeze(fixed, _row_mask(param, index)))
                 return
             else:
                 raise ParameterError(
@@ -336,8 +357,7 @@ def _write(conv: nn.Module, name: str, index: torch.Tensor, values: torch.Tensor
         if full:
             param.requires_grad_(not frozen)
         return
-    parametrize.register_parametrization(conv, name, PartialFreeze(param.detach(), _row_mask(param, index)))
-    _add_plain_layout_hook(conv)
+    _register(conv, name, PartialFreeze(param.detach(), _row_mask(param, index)))
 
 
 def _row_mask(t: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -352,7 +372,7 @@ def _partial_freeze(conv: nn.Module, name: str) -> PartialFreeze | None:
     if not parametrize.is_parametrized(conv, name):
         return None
     _owned(conv, name)
-    top = conv.parametrizations[name][-1]
+    top = _plist(conv, name)[-1]
     return top if isinstance(top, PartialFreeze) else None
 
 
@@ -368,7 +388,7 @@ def _plain_layout_hook(module: nn.Module, state_dict: dict, prefix: str, *args: 
     current = None
     for name in ("weight", "bias"):
         key, orig = prefix + name, f"{prefix}parametrizations.{name}.original"
-        if name not in module.parametrizations or key not in state_dict or orig in state_dict:
+        if not parametrize.is_parametrized(module, name) or key not in state_dict or orig in state_dict:
             continue
         state_dict[orig] = state_dict.pop(key)
         if current is None:
@@ -385,6 +405,68 @@ def _add_plain_layout_hook(conv: nn.Module) -> None:
         conv.register_load_state_dict_pre_hook(_plain_layout_hook)
 
 
+def _register(conv: nn.Module, name: str, p: PartialFreeze | ParametricWeight) -> None:
+    """Put ``p`` on ``conv.<name>``, with the hooks that keep the conv's state honest.
+
+    Besides the plain-layout load hook: the free tensor ``original`` is made to hold the
+    layer's true values on its frozen and generated rows in every ``state_dict``
+    (:func:`_sync_original`), and on its frozen rows after every optimiser step, so that
+    renaming ``parametrizations.<name>.original`` to ``<name>`` by hand gives the exact
+    weights (weight decay would otherwise drift the unused frozen rows of ``original``).
+    """
+    parametrize.register_parametrization(conv, name, p)
+    _add_plain_layout_hook(conv)
+    if not any(h is _sync_original for h in conv._state_dict_pre_hooks.values()):
+        conv.register_state_dict_pre_hook(_sync_original)
+    if isinstance(p, PartialFreeze):
+        _PARTIALLY_FROZEN.add(conv)
+        if not _STEP_HOOK:
+            _STEP_HOOK.append(register_optimizer_step_post_hook(_after_step))
+
+
+def _covered(conv: nn.Module, name: str) -> torch.Tensor:
+    """Rows of ``conv.<name>`` that do not come from the free tensor (frozen or generated)."""
+    masks = [cast(torch.Tensor, p.mask) for p in _plist(conv, name)]  # both parametrisations hold a bool mask
+    out = masks[0]
+    for m in masks[1:]:
+        out = out | m
+    return out
+
+
+def _sync_original(conv: nn.Module, *_: Any) -> None:
+    """State-dict pre-hook: ``original`` takes the current values of the rows it does not drive.
+
+    Those rows of ``original`` never reach the output, so nothing the model computes changes.
+    """
+    if not hasattr(conv, "parametrizations"):
+        return
+    with torch.no_grad():
+        for name in ("weight", "bias"):
+            if parametrize.is_parametrized(conv, name):
+                original = _plist(conv, name).original
+                current = getattr(conv, name).to(original.dtype)
+                original.copy_(torch.where(_covered(conv, name), current, original))
+
+
+def _after_step(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+    """Optimiser step post-hook: the frozen rows of every partly frozen ``original`` back to the frozen values."""
+    with torch.no_grad():
+        for conv in list(_PARTIALLY_FROZEN):
+            plists = getattr(conv, "parametrizations", {})
+            for name in ("weight", "bias"):
+                if name not in plists:
+                    continue
+                original = plists[name].original
+                for p in plists[name]:
+                    if isinstance(p, PartialFreeze):
+                        original.copy_(torch.where(p.mask, p.fixed.to(original.dtype), original))
+
+
+# Convs with an exact partial freeze, kept in step with every optimiser step (_after_step).
+_PARTIALLY_FROZEN: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+_STEP_HOOK: list[Any] = []
+
+
 # ------------------------------------------------------------------------------------------------ freezing
 
 
@@ -394,11 +476,11 @@ def _parameters(module: nn.Module, names: str | Sequence[str] | None) -> Iterato
     patterns = [names] if isinstance(names, str) else names
     if patterns is not None and not all(isinstance(p, str) for p in patterns):
         raise DTypeError(f"`names` must be a pattern or a sequence of patterns; got {names!r}")
-    matched = set()
+    matched: set[str] = set()
     for qual, p in module.named_parameters():
         hit = patterns is None or [pat for pat in patterns if fnmatch.fnmatchcase(qual, pat)]
         if hit:
-            if patterns is not None:
+            if isinstance(hit, list):  # patterns were given
                 matched.update(hit)
             yield qual, p
     if patterns is not None:
@@ -549,7 +631,7 @@ def _select(model: nn.Module, where: Any) -> list[str]:
 
 def inject_model(
     model: nn.Module,
-    bank: FilterBank | Any,
+    bank: KernelLike,
     *,
     where: str | Sequence[str] | Callable[[str, nn.Conv2d], bool] = "first",
     **options: Any,
@@ -594,7 +676,7 @@ def inject_model(
     chosen = _select(model, where)
     bank = as_bank(bank)
     for name in chosen:
-        inject(model.get_submodule(name), bank, **options)
+        inject(cast(nn.Conv2d, model.get_submodule(name)), bank, **options)  # _select names only nn.Conv2d
     return chosen
 
 
@@ -634,30 +716,147 @@ def bake(module: nn.Module, mode: str = "frozen") -> nn.Module:
         if isinstance(m, FilterConv2d) and m.mode == "parametric":
             m.bake(mode)
         elif parametrize.is_parametrized(m, "weight") and any(
-            isinstance(p, ParametricWeight) for p in m.parametrizations["weight"]
+            isinstance(p, ParametricWeight) for p in _plist(m, "weight")
         ):
             _bake_conv(m, mode)
     return module
 
 
 def _bake_conv(conv: nn.Module, mode: str) -> None:
-    plist = conv.parametrizations["weight"]
+    plist = _plist(conv, "weight")
     original = plist.original
     frozen = torch.zeros((original.shape[0], 1, 1, 1), dtype=torch.bool, device=original.device)
-    for p in plist:  # later parametrisations cover earlier ones
+    for p in cast("Iterable[PartialFreeze | ParametricWeight]", plist):  # bake() sends ours; later cover earlier
         if isinstance(p, PartialFreeze) or mode == "frozen":
             frozen = frozen | p.mask
         else:  # generated channels that become trainable
             frozen = frozen & ~p.mask
     was_free = original.requires_grad
     with torch.no_grad():
-        w = conv.weight.detach().clone()
+        w = cast(torch.Tensor, conv.weight).detach().clone()  # parametrised: a tensor (mypy sees a Module's attr)
     parametrize.remove_parametrizations(conv, "weight", leave_parametrized=False)
     set_plain_weight(conv, w)
     if bool(frozen.all()):
         conv.weight.requires_grad_(False)
     elif bool(frozen.any()):
         conv.weight.requires_grad_(True)
-        parametrize.register_parametrization(conv, "weight", PartialFreeze(w, frozen))
+        _register(conv, "weight", PartialFreeze(w, frozen))
     else:
         conv.weight.requires_grad_(was_free or mode == "trainable")
+
+
+# ------------------------------------------------------------------------------------------------ plain export
+
+
+def _foreign(model: nn.Module) -> str | None:
+    """The first parametrisation in ``model`` that filterbank does not own, named for a message."""
+    for qual, m in model.named_modules():
+        for name, plist in getattr(m, "parametrizations", {}).items():
+            for p in plist:
+                if not isinstance(p, (PartialFreeze, ParametricWeight)):
+                    return f"{qual or 'model'}.{name}: {type(p).__name__}"
+    return None
+
+
+def _drop_hooks(m: nn.Module) -> None:
+    """Remove filterbank's state-dict hooks from a module that is plain again."""
+    for key, h in list(m._state_dict_pre_hooks.items()):
+        if h is _sync_original:
+            del m._state_dict_pre_hooks[key]
+    for key, h in list(m._load_state_dict_pre_hooks.items()):
+        if getattr(h, "hook", h) is _plain_layout_hook:
+            del m._load_state_dict_pre_hooks[key]
+
+
+def _unparametrise(m: nn.Module) -> None:
+    """Give a deep copy of a parametrised module plain Parameters holding its current values.
+
+    ``remove_parametrizations`` would delete the properties from the module's class, which
+    the copy shares with the original (torch copies parametrised modules without copying
+    their class): the original would lose its ``weight``. Here only the copy's own state
+    changes.
+    """
+    names = list(cast(nn.ModuleDict, m.parametrizations))
+    with torch.no_grad():
+        values = {n: getattr(m, n).detach().clone() for n in names}
+    free = {n: _plist(m, n).original.requires_grad and not bool(_covered(m, n).all()) for n in names}
+    m.__class__ = m.__class__.__bases__[0]  # the class the parametrisation was injected over
+    del m._modules["parametrizations"]
+    kept = dict(m._parameters)
+    m._parameters.clear()
+    for n in ("weight", "bias"):  # nn.Conv2d's key order
+        if n in values:
+            m._parameters[n] = nn.Parameter(values[n], requires_grad=free[n])
+        elif n in kept:
+            m._parameters[n] = kept.pop(n)
+    m._parameters.update(kept)
+
+
+def export_plain(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` in which every injected or generated kernel is a plain ``nn.Parameter``.
+
+    For deployment and for saving whole models: the copy computes the same outputs,
+    bit for bit; every conv has the plain ``weight`` / ``bias`` keys of the untouched
+    architecture (its ``state_dict`` loads, strictly, into a fresh instance of it);
+    and it pickles with ``torch.save(model)``, which torch refuses for a parametrised
+    module. ``model`` itself is left as it was and can keep training.
+
+    - A conv frozen in part or carrying generated channels (:func:`inject`) gets a
+      plain weight with its current values; it requires grad if any row was free.
+    - A :class:`~filterbank.FilterConv2d` in parametric mode is baked
+      (:meth:`~filterbank.FilterConv2d.bake`, frozen): the generated kernels become
+      its weight.
+    - filterbank's state-dict hooks are removed from the copy.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any model; its parametrisations must all be filterbank's.
+
+    Returns
+    -------
+    torch.nn.Module
+        The plain copy (``copy.deepcopy`` of ``model``, then the changes above).
+
+    Raises
+    ------
+    ParameterError
+        A parametrisation filterbank does not own (``weight_norm``, ...): remove it first.
+
+    Notes
+    -----
+    The hand route works too: in every ``state_dict`` of an injected conv, the free
+    tensor ``parametrizations.weight.original`` holds the layer's current values on
+    its frozen and generated rows (and on its frozen rows after every optimiser
+    step), so renaming the keys to ``weight`` / ``bias`` and dropping ``fixed`` /
+    ``mask`` loads the exact weights into a plain conv.
+
+    Examples
+    --------
+    >>> import io
+    >>> from filterbank import FilterBank
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, bias=False))
+    >>> _ = inject(model[0], FilterBank.from_specs([{"family": "sobel", "dx": 1, "dy": 0}]), out_channels=[0])
+    >>> list(model.state_dict())
+    ['0.parametrizations.weight.original', '0.parametrizations.weight.0.fixed', '0.parametrizations.weight.0.mask']
+    >>> plain = export_plain(model)
+    >>> list(plain.state_dict())
+    ['0.weight']
+    >>> torch.save(plain, io.BytesIO())
+    """
+    if not isinstance(model, nn.Module):
+        raise DTypeError(f"`model` must be a torch.nn.Module; got {type(model).__name__}")
+    foreign = _foreign(model)
+    if foreign is not None:
+        raise ParameterError(
+            f"`model` must carry only filterbank's parametrisations to be exported plain; {foreign} is not one "
+            "(remove it with torch.nn.utils.parametrize.remove_parametrizations first)"
+        )
+    plain = copy.deepcopy(model)
+    for m in list(plain.modules()):
+        if isinstance(m, FilterConv2d) and m.mode == "parametric":
+            m.bake("frozen")
+        if parametrize.is_parametrized(m):
+            _unparametrise(m)
+        _drop_hooks(m)
+    return plain

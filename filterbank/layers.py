@@ -12,14 +12,22 @@ from . import _core
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import ParameterError, ShapeError, UnknownNameError
+from ._types import KernelLike
 from ._validate import as_float, int_in_range
-from .bank import FilterBank, as_bank
+from .bank import as_bank
 from .parametric import KernelGenerator
 
 __all__ = ["BAKE_MODES", "MODES", "FilterConv2d"]
 
 #: Injection modes.
 MODES: tuple[str, ...] = ("frozen", "trainable", "parametric")
+# A learned kernel leaves the rank-1 set after one step: 'separable' would train (on a complete
+# basis) and then refuse every forward without a gradient. Refused before any training instead.
+_LEARNED_SEPARABLE = (
+    "`method` 'separable' needs kernels that stay rank 1, which learning does not keep; got mode {mode}: "
+    "use method='lowrank' (exact for any kernel) or 'auto'"
+)
+
 #: What :meth:`FilterConv2d.bake` can turn a layer into.
 BAKE_MODES: tuple[str, ...] = ("frozen", "trainable")
 
@@ -44,7 +52,7 @@ def check_bake_mode(mode: str) -> str:
     return mode
 
 
-def set_plain_weight(conv: nn.Conv2d, w: torch.Tensor) -> None:
+def set_plain_weight(conv: nn.Module, w: torch.Tensor) -> None:
     """Make ``w`` the plain ``weight`` Parameter of ``conv``, keeping ``nn.Conv2d``'s key order (weight, bias).
 
     A parametrised bias (``conv.parametrizations.bias``) is left where it is.
@@ -90,7 +98,8 @@ class FilterConv2d(nn.Conv2d):
     anchor : (int, int) or None
         (row, col) kernel tap on the output pixel; default ``(kh // 2, kw // 2)``.
     value : float
-        Border value for ``"constant"``.
+        Border value for ``"constant"``; a non-zero value with another border is
+        refused (it would mean nothing).
     bias : bool
         Add a bias (initialised to zero; frozen in frozen and parametric mode).
     method : {"auto", "direct", "separable", "lowrank", "fft", "opencv"}
@@ -99,6 +108,9 @@ class FilterConv2d(nn.Conv2d):
         tolerance; ``"direct"`` is the plain grouped ``F.conv2d``; ``"opencv"``
         is ``cv2.filter2D`` on CPU float32 / float64 input, differentiable
         (its backward is again a correlation, with the flipped kernels).
+        ``"separable"`` needs rank-1 kernels that stay so: it is refused with
+        ``mode="trainable"`` or ``"parametric"``, and in a forward pass while the
+        weight requires grad (use ``"lowrank"``, exact for any kernel).
 
     Attributes
     ----------
@@ -141,7 +153,7 @@ class FilterConv2d(nn.Conv2d):
 
     def __init__(
         self,
-        bank: FilterBank | Any,
+        bank: KernelLike,
         in_channels: int = 1,
         *,
         mode: str = "frozen",
@@ -156,6 +168,8 @@ class FilterConv2d(nn.Conv2d):
     ) -> None:
         if method not in _plan.METHODS:
             raise UnknownNameError("method", method, _plan.METHODS)
+        if method == "separable" and mode in ("trainable", "parametric"):
+            raise ParameterError(_LEARNED_SEPARABLE.format(mode=repr(mode)))
         bank = as_bank(bank)
         in_channels = int_in_range("in_channels", in_channels, 1)
         check_mode(mode)
@@ -176,10 +190,11 @@ class FilterConv2d(nn.Conv2d):
         self.border = _borders.normalize_border(border)
         self.anchor = anchor
         self.pad4 = _borders.padding_for((kh, kw), anchor)
-        self.value = as_float("value", value)
+        self.value = _core.border_value(as_float("value", value), self.border)
         self.method = method
         with torch.no_grad():
-            k = bank.to_tensor(dtype=self.weight.dtype, device=self.weight.device)
+            k = _core.cast_kernels("bank", bank.to_tensor(dtype=torch.float64), self.weight.dtype)
+            k = k.to(self.weight.device)
             self.weight.copy_(k.repeat(in_channels, 1, 1).unsqueeze(1))
             if self.bias is not None:
                 self.bias.zero_()
@@ -267,9 +282,12 @@ class FilterConv2d(nn.Conv2d):
             raise ShapeError(
                 f"`x` must be (B, {self.in_channels}, H, W) or ({self.in_channels}, H, W); got shape {tuple(x.shape)}"
             )
+        _core.check_pixels("x", x.shape)
         if x.dim() == 3:  # unbatched (C, H, W), as nn.Conv2d accepts
             return self.forward(x.unsqueeze(0))[0]
         weight = self._generated_weight() if "generator" in self._modules else self.weight
+        if self.method == "separable" and weight.requires_grad:
+            raise ParameterError(_LEARNED_SEPARABLE.format(mode="trainable (weight.requires_grad is True)"))
         # (C * N, 1, kh, kw) -> one bank of N kernels per channel, through filter2d's own path
         kernels = weight.reshape(self.in_channels, -1, *weight.shape[-2:])
         return _core.filter_tensor(

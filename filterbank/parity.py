@@ -269,8 +269,8 @@ class ParityReport:
         """
         out: list[str] = []
         keys: list[tuple[str, str, str]] = []
-        for r in self.rows:
-            key = (r.device, r.dtype, r.path)
+        for row in self.rows:
+            key = (row.device, row.dtype, row.path)
             if key not in keys:
                 keys.append(key)
         for device, dtype, path in keys:

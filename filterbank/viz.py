@@ -25,13 +25,17 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ._errors import DTypeError, ParameterError, ShapeError
 from ._format import sci
+from ._types import KernelLike
+
+if TYPE_CHECKING:  # pragma: no cover - FilterBank sits above this layer (it draws through viz)
+    from .bank import FilterBank
 
 __all__ = ["diverging", "grayscale", "kernel_grid", "response_grid", "save", "side_by_side"]
 
@@ -142,12 +146,12 @@ def _to_2d(name: str, a: Any) -> np.ndarray:
     return arr.astype(np.float64)
 
 
-def _is_bank(obj: Any) -> bool:
-    """A FilterBank, or anything shaped like one: ``.kernels`` and ``.names``."""
+def _is_bank(obj: object) -> TypeGuard[FilterBank]:
+    """A FilterBank, or anything shaped like one: ``.kernels`` and ``.names`` (all that is read of it)."""
     return hasattr(obj, "kernels") and hasattr(obj, "names")
 
 
-def _array_items(obj: Any) -> list[tuple[str, np.ndarray]]:
+def _array_items(obj: KernelLike) -> list[tuple[str, np.ndarray]]:
     """Kernels ``(N, kh, kw)`` / ``(kh, kw)`` (numpy or torch) named ``k0, k1, ...`` like an unnamed FilterBank."""
     if hasattr(obj, "detach"):
         obj = obj.detach().cpu().double().numpy()
@@ -161,7 +165,7 @@ def _array_items(obj: Any) -> list[tuple[str, np.ndarray]]:
     return [(f"k{i}", k.astype(np.float64)) for i, k in enumerate(arr)]
 
 
-def _kernel_items(bank: Any) -> list[tuple[str, np.ndarray]]:
+def _kernel_items(bank: KernelLike | Sequence[tuple[str, KernelLike]]) -> list[tuple[str, np.ndarray]]:
     if _is_bank(bank):
         return [(str(n), np.asarray(k, dtype=np.float64)) for n, k in zip(bank.names, bank.kernels, strict=True)]
     if isinstance(bank, Sequence) and not isinstance(bank, str) and bank and not hasattr(bank, "shape"):
@@ -177,7 +181,7 @@ def _kernel_items(bank: Any) -> list[tuple[str, np.ndarray]]:
                     f"got an entry of type {type(entry).__name__}"
                 )
         return items
-    return _array_items(bank)
+    return _array_items(cast(KernelLike, bank))  # not a bank, not a sequence of pairs: an array or tensor
 
 
 def _grid(
@@ -201,7 +205,9 @@ def _grid(
     return canvas
 
 
-def kernel_grid(bank: Any, *, cell: int = 64, cols: int | None = None) -> Image.Image:
+def kernel_grid(
+    bank: KernelLike | Sequence[tuple[str, KernelLike]], *, cell: int = 64, cols: int | None = None
+) -> Image.Image:
     """Draw every kernel of a bank in a grid, each with its own contrast, named underneath.
 
     Parameters

@@ -6,7 +6,9 @@
 #
 # Steps: (1) the GPU and the torch / CUDA / OpenCV versions, (2) the tests marked `cuda`
 # with FILTERBANK_REQUIRE_CUDA=1 (so they fail rather than skip without a GPU),
-# (3) `filterbank verify --device cuda` for float32 and uint8, (4) the benchmark harness on
+# (3) the planner cache on the device (tests/reliability: fresh numpy kernels on every call and
+# writes through `.data` / `vector_to_parameters` against method='direct', inference mode),
+# (4) `filterbank verify --device cuda` for float32 and uint8, (5) the benchmark harness on
 # CUDA (JSON to $OUT or the current folder). Every step runs; the
 # script exits non-zero if any of them failed.
 set -euo pipefail
@@ -53,6 +55,7 @@ EOF
 
 step "versions" versions
 step "cuda tests" env FILTERBANK_REQUIRE_CUDA=1 "${PYTHON}" -m pytest -q -m cuda tests
+step "device cache" env FILTERBANK_REQUIRE_CUDA=1 "${PYTHON}" -m pytest -q -m cuda tests/reliability -p no:cacheprovider
 step "verify cuda" "${PYTHON}" -m filterbank verify --device cuda --dtype float32 --dtype uint8
 step "bench cuda" "${PYTHON}" -m filterbank bench --device cuda --reps 5 --no-memory --json "${OUT:-.}/bench-cuda.json"
 

@@ -1,9 +1,9 @@
 """Run the README's first code example, as a user of the installed package would, and check what it claims.
 
-The first ```python block of README.md is run as written, with ``image_uint8`` (which the README
-leaves to the reader) set to the packaged sample ``camera``. Then its comments are checked:
-``filter2d`` against ``cv2.filter2D`` with ``BORDER_REFLECT`` (to one grey level), ``FilterConv2d``
-against ``filter2d`` (equal), a frozen layer, and the bank in channels 0 and 1 of ``conv1``.
+The first ```python block of README.md is run as written (it loads the packaged sample ``camera``
+as ``image_uint8``; the namespace starts with the same image in case a README leaves it out). Then its
+comments are checked: ``filter2d`` against ``cv2.filter2D`` with ``BORDER_REFLECT`` (to one grey level),
+``FilterConv2d`` against ``filter2d`` (equal), a frozen layer, and the bank in channels 0 and 1 of ``conv1``.
 ``scripts/check-wheel.sh`` runs it against the installed wheel from an empty folder.
 
 Usage::

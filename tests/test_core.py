@@ -48,9 +48,9 @@ def test_filter2d_and_filterconv2d_route_through_the_same_core(monkeypatch) -> N
     assert torch.allclose(y_layer, y_fn, rtol=0, atol=tol)
     assert torch.allclose(y_unbatched, y_layer[0], rtol=0, atol=0)
     np.testing.assert_allclose(y_np, y_fn[0].permute(1, 2, 0).numpy(), rtol=0, atol=0)
-    # under ``auto`` on the CPU both run the OpenCV engine plane by plane: the same bits
+    # under ``auto`` (the OpenCV engine or a torch method, by estimated cost) they agree within the same bound
     auto_layer = FilterConv2d(bank, in_channels=3)
-    assert torch.equal(filter2d(x, bank), auto_layer(x))
+    assert torch.allclose(filter2d(x, bank), auto_layer(x), rtol=0, atol=tol)
     assert torch.allclose(filter2d(x, bank), y_fn, rtol=0, atol=tol)
 
 

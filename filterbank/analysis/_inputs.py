@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import torch
 
 from .._errors import DTypeError, ShapeError
+from .._types import KernelLike
 from .._validate import finite_kernel
 from ..bank import FilterBank
 
 __all__: list[str] = []
 
 
-def _as_stack(name: str, obj: Any) -> tuple[np.ndarray, list[str]]:
+def _as_stack(name: str, obj: KernelLike) -> tuple[np.ndarray, list[str]]:
     """Return ``(weights (N, C, kh, kw) float64, names)`` from a bank, array or tensor."""
     if isinstance(obj, FilterBank):
         return obj.kernels[:, None].astype(np.float64), obj.names
@@ -46,7 +46,7 @@ def _as_stack(name: str, obj: Any) -> tuple[np.ndarray, list[str]]:
     return arr, [f"k{i}" for i in range(arr.shape[0])]
 
 
-def _as_kernels(name: str, obj: Any) -> tuple[np.ndarray, list[str]]:
+def _as_kernels(name: str, obj: KernelLike) -> tuple[np.ndarray, list[str]]:
     """Return ``(kernels (N, kh, kw), names)``; refuse more than one input channel."""
     arr, names = _as_stack(name, obj)
     if arr.shape[1] != 1:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ShapeError
+from .._types import KernelLike
 from ..bank import FilterBank
 from ._inputs import _as_stack
 
@@ -58,7 +59,7 @@ class Drift:
         }
 
 
-def drift(initial: Any, learned: Any) -> Drift:
+def drift(initial: KernelLike, learned: KernelLike) -> Drift:
     """Per-filter cosine similarity and relative L2 change between initial and learned filters.
 
     Parameters

@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .._errors import DTypeError, ParameterError, ShapeError
+from .._types import KernelLike
 from ..viz import diverging
 from ._inputs import _as_kernels
 from .drift import drift
@@ -18,8 +19,8 @@ __all__ = ["comparison_figure"]
 
 
 def comparison_figure(
-    initial: Any,
-    learned: Any,
+    initial: KernelLike,
+    learned: KernelLike,
     fits: Sequence[GaborFit | None] | None = None,
     *,
     cell: int = 48,

@@ -13,6 +13,7 @@ from scipy.optimize import least_squares
 
 from .. import kernels as _kernels
 from .._errors import DTypeError, ParameterError, ShapeError
+from .._types import KernelLike
 from .._validate import as_float, int_in_range, positive_float
 from ._inputs import _as_stack
 from .dictionary import _default_grids, _odd_generate
@@ -120,7 +121,7 @@ def _init_params(name: str, init: Any) -> np.ndarray:
     )
 
 
-def fit_gabor(kernel: Any, *, init: Any = None, offset: bool = True, starts: int = 4) -> GaborFit:
+def fit_gabor(kernel: KernelLike, *, init: Any = None, offset: bool = True, starts: int = 4) -> GaborFit:
     """Least-squares fit of ``amplitude * kernels.gabor(...) + offset`` to one kernel.
 
     The phase, gain and offset enter linearly (a Gabor of phase ``psi`` is

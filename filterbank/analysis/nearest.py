@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from .._errors import ShapeError
+from .._types import KernelLike
 from ._inputs import _as_kernels, _unit_rows
 from .dictionary import default_dictionary
 
@@ -21,13 +22,13 @@ class CatalogMatch(NamedTuple):
     ``index = -1``, ``name = None`` and ``sign = 0``, for a constant learned kernel).
     """
 
-    index: int
+    index: int  # type: ignore[assignment]  # a public field named like tuple.index; mypy flags the shadowing
     name: str | None
     score: float
     sign: int
 
 
-def nearest_catalog(learned: Any, dictionary: Any = None) -> list[CatalogMatch]:
+def nearest_catalog(learned: KernelLike, dictionary: KernelLike | None = None) -> list[CatalogMatch]:
     """For each learned filter, the dictionary kernel with the highest absolute zero-mean cosine.
 
     Both kernels have their mean removed and are scaled to unit norm; the score

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .._errors import ShapeError
+from .._types import KernelLike
 from ._inputs import _as_stack, _unit_rows
 
 __all__ = ["BankMatch", "bank_similarity"]
@@ -21,7 +22,7 @@ class BankMatch(NamedTuple):
     signs: np.ndarray
 
 
-def bank_similarity(a: Any, b: Any, *, zero_mean: bool = False) -> BankMatch:
+def bank_similarity(a: KernelLike, b: KernelLike, *, zero_mean: bool = False) -> BankMatch:
     """Similarity of two banks up to the order and the sign of their filters (Hungarian matching).
 
     The ``|cosine|`` between every filter of ``a`` and every filter of ``b`` is

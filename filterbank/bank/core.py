@@ -127,7 +127,7 @@ class FilterBank:
     @classmethod
     def from_kernels(
         cls,
-        kernels: Sequence[Any],
+        kernels: Sequence[KernelLike],
         names: Sequence[str] | None = None,
         specs: Sequence[Mapping[str, Any]] | None = None,
     ) -> FilterBank:
@@ -198,7 +198,7 @@ class FilterBank:
                 raise ParameterError(f"`key` pattern must match at least one name; got {key!r}; names: {self._names}")
             return idx
         if isinstance(key, numbers.Integral) and not isinstance(key, bool):
-            if not -n <= key < n:
+            if not -n <= int(key) < n:
                 raise ParameterError(f"`key` index must be in [{-n}, {n - 1}]; got {key}")
             return [int(key) % n]
         if isinstance(key, Sequence):
@@ -428,8 +428,17 @@ class FilterBank:
         return fileformat.write(path, self._kernels, self._names, self._specs)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, verify: bool = True) -> FilterBank:
+    def load(
+        cls, path: str | os.PathLike[str], *, verify: bool = True, max_bytes: int = fileformat.MAX_KERNEL_BYTES
+    ) -> FilterBank:
         """Read a bank written by :meth:`save`; never executes code from the file.
+
+        Files may come from anywhere: every size is checked before anything is
+        allocated (the zip's declared member sizes, deflate ratio, ``.npy`` headers,
+        JSON nesting, each spec's kernel size before it is regenerated), so a crafted
+        file is refused with a :class:`BankFileError` in milliseconds, with no more
+        memory than the file's own size. The SHA-256 is an integrity check, not a
+        signature (see :mod:`filterbank.bank.fileformat`).
 
         Parameters
         ----------
@@ -438,6 +447,9 @@ class FilterBank:
         verify : bool
             Regenerate every regenerable spec and compare it with its kernel (see
             :meth:`verify`); default True.
+        max_bytes : int
+            Most bytes of kernels the file may hold; default
+            :data:`~filterbank.bank.fileformat.MAX_KERNEL_BYTES` (256 MiB).
 
         Returns
         -------
@@ -450,8 +462,9 @@ class FilterBank:
             Not an npz file (another format: ``.npy``, pickle, image, text), a
             truncated or corrupted zip, missing or extra entries, another format
             tag, a newer format version, a shape/dtype that disagrees with the
-            metadata, a SHA-256 mismatch (tampered kernels, names or specs), or a
-            spec that does not match its kernel.
+            metadata, sizes beyond the limits, names that are not strings, a
+            SHA-256 mismatch (tampered kernels, names or specs), or a spec that
+            does not match its kernel.
         FileNotFoundError
             If ``path`` does not exist.
 
@@ -463,7 +476,7 @@ class FilterBank:
         >>> bool((FilterBank.load(b.save(p)).kernels == b.kernels).all())
         True
         """
-        kernels, names, specs = fileformat.read(path)
+        kernels, names, specs = fileformat.read(path, max_bytes=max_bytes)
         try:
             bank = cls(kernels, names=names, specs=specs)
         except (ValueError, TypeError) as exc:

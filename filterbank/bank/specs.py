@@ -17,7 +17,10 @@ A spec is ``{"family": name, **params}``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,9 +29,10 @@ from .. import kernels as _kernels
 from .._errors import ParameterError, UnknownNameError
 from .._format import spec_value
 from .._shape import center_fit
-from .._validate import size_pair
+from .._validate import as_float, int_in_range, positive_float, size_pair
 
 __all__ = [
+    "MAX_SPEC_TAPS",
     "NORMALIZATIONS",
     "VERIFY_RTOL",
     "check_specs",
@@ -37,6 +41,7 @@ __all__ = [
     "l1_lost",
     "normalized",
     "spec_name",
+    "spec_shape",
 ]
 
 #: Normalisations accepted by :meth:`FilterBank.normalize`.
@@ -45,6 +50,12 @@ NORMALIZATIONS = ("sum", "l1", "l2", "zero_mean_l1")
 VERIFY_RTOL = 1e-9
 
 _WRAPPERS = ("normalized", "cropped")
+
+#: Most taps one spec may make its generator compute: the kernel, or for ``random_kernel`` the
+#: whole stack it is drawn from (2**24 taps, 128 MiB of float64).
+MAX_SPEC_TAPS = 1 << 24
+#: A family without a size rule below is regenerated only if no number in its parameters exceeds this.
+_UNRULED_MAX_PARAM = 1024
 
 
 def spec_name(spec: Mapping[str, Any]) -> str:
@@ -141,6 +152,187 @@ def is_regenerable(spec: Mapping[str, Any]) -> bool:
     return isinstance(family, str) and family in _kernels.REGISTRY
 
 
+# ----------------------------------------------------------------------------- sizes before generating
+# What each family's generator would allocate, computed from its parameters alone (the same rules
+# as the generators; tests/bank/test_specs.py checks them against generation for every family).
+def _radius_size(ksize: Any, sigma: float) -> tuple[int, int]:
+    """SciPy's radius ``int(4 * sigma + 0.5)`` when ``ksize`` is None, else the odd ``ksize``."""
+    if ksize is None:
+        r = int(4.0 * sigma + 0.5)
+        return 2 * r + 1, 2 * r + 1
+    return size_pair("ksize", ksize, odd=True)
+
+
+def _gaussian_shape(a: Mapping[str, Any]) -> tuple[int, ...]:
+    if a["ksize"] is not None:
+        return size_pair("ksize", a["ksize"])
+    sx = positive_float("sigma", a["sigma"])
+    sy = sx if a["sigma_y"] in (None, 0) else positive_float("sigma_y", a["sigma_y"])
+    return round(sy * 8 + 1) | 1, round(sx * 8 + 1) | 1
+
+
+def _gabor_shape(a: Mapping[str, Any]) -> tuple[int, ...]:
+    if a["ksize"] is not None:
+        return size_pair("ksize", a["ksize"], odd=True)
+    sx = positive_float("sigma", a["sigma"])
+    sy = sx / positive_float("gamma", a["gamma"])
+    c, s = math.cos(as_float("theta", a["theta"])), math.sin(as_float("theta", a["theta"]))
+    xmax = round(max(abs(3 * sx * c), abs(3 * sy * s)))
+    ymax = round(max(abs(3 * sx * s), abs(3 * sy * c)))
+    return 2 * ymax + 1, 2 * xmax + 1
+
+
+def _derivative_shape(a: Mapping[str, Any]) -> tuple[int, ...]:
+    su = positive_float("sigma", a["sigma"])
+    sv = su if a["sigma_y"] is None else positive_float("sigma_y", a["sigma_y"])
+    return _radius_size(a["ksize"], max(su, sv))
+
+
+def _dog_shape(a: Mapping[str, Any]) -> tuple[int, ...]:
+    hi = max(positive_float("sigma_low", a["sigma_low"]), positive_float("sigma_high", a["sigma_high"]))
+    return _radius_size(a["ksize"], hi)
+
+
+def _disk_shape(a: Mapping[str, Any]) -> tuple[int, ...]:
+    n = 2 * math.ceil(positive_float("radius", a["radius"]) - 0.5) + 1
+    return n, n
+
+
+def _motion_shape(a: Mapping[str, Any]) -> tuple[int, ...]:
+    # fspecial('motion'): a quarter grid of (sy + 1, |sx| + 1) taps mirrored to (2 sy + 1, 2 |sx| + 1).
+    ln = max(1.0, positive_float("length", a["length"]))
+    phi = math.fmod(as_float("angle", a["angle"]), 180.0)
+    phi = (phi + 180.0 if phi < 0 else phi) / 180.0 * math.pi
+    half, eps = (ln - 1) / 2, np.finfo(np.float64).eps
+    xsign = float(np.sign(math.cos(phi)))
+    sx = math.trunc(half * math.cos(phi) + xsign - ln * eps)
+    sy = math.trunc(half * math.sin(phi) + 1.0 - ln * eps)
+    return 2 * sy + 1, 2 * abs(sx) + 1
+
+
+def _square(name: str) -> Callable[[Mapping[str, Any]], tuple[int, ...]]:
+    return lambda a: (int_in_range(name, a[name], 1),) * 2
+
+
+def _ksize(a: Mapping[str, Any]) -> tuple[int, ...]:
+    return size_pair("ksize", a["ksize"])
+
+
+def _random_stack(a: Mapping[str, Any]) -> int:
+    """Taps of the whole stack a random kernel is drawn from."""
+    return int_in_range("n", a["n"], 1) * math.prod(size_pair("ksize", a["ksize"]))
+
+
+#: Size rule of every family whose size follows from its parameters (the others are at most 31 x 31:
+#: their kernels are generated to learn their size).
+_SHAPES: dict[str, Callable[[Mapping[str, Any]], tuple[int, ...]]] = {
+    "average": _ksize,
+    "box": _ksize,
+    "dct": _ksize,
+    "disk": _disk_shape,
+    "dog": _dog_shape,
+    "fspecial_log": _ksize,
+    "gabor": _gabor_shape,
+    "gaussian": _gaussian_shape,
+    "gaussian_1d": lambda a: (int_in_range("ksize", a["ksize"], 1),),
+    "gaussian_derivative": _derivative_shape,
+    "log": lambda a: _radius_size(a["ksize"], positive_float("sigma", a["sigma"])),
+    "motion": _motion_shape,
+    "random_kernel": _ksize,
+    "schmid": _square("size"),
+    "vgg_gaussian": _square("size"),
+    "vgg_log": _square("size"),
+    "vgg_oriented": _square("size"),
+}
+#: Families of bounded size (at most 31 x 31 whatever the parameters).
+_SMALL = ("fspecial_laplacian", "kirsch", "laplacian", "laws", "prewitt", "scharr", "sobel", "unsharp")
+#: Taps generated beyond the kernel's own (random kernels draw their whole stack).
+_EXTRA_COST: dict[str, Callable[[Mapping[str, Any]], int]] = {"random_kernel": _random_stack}
+
+
+def _numbers(obj: Any) -> list[float]:
+    if isinstance(obj, bool):
+        return []
+    if isinstance(obj, numbers.Real):
+        return [abs(float(obj))]
+    if isinstance(obj, (list, tuple)):
+        return [v for item in obj for v in _numbers(item)]
+    return []
+
+
+def _family_shape(family: str, params: Mapping[str, Any]) -> tuple[tuple[int, ...], int]:
+    """(shape, taps to compute) of a registry family's kernel, without generating a large one."""
+    canon = _kernels.REGISTRY.canonical(family)
+    func = _kernels.REGISTRY.lookup(canon)
+    try:
+        bound = inspect.signature(func).bind(**params)
+    except TypeError as exc:
+        raise ParameterError(
+            f"the parameters of family {family!r} do not fit {canon}{inspect.signature(func)}: {exc}"
+        ) from None
+    bound.apply_defaults()
+    args = bound.arguments
+    if canon in _SHAPES:
+        shape = tuple(int(v) for v in _SHAPES[canon](args))
+        extra = _EXTRA_COST.get(canon)
+        return shape, extra(args) if extra is not None else math.prod(shape)
+    too_big = [v for v in _numbers(list(args.values())) if v > _UNRULED_MAX_PARAM]
+    if canon not in _SMALL and too_big:
+        raise ParameterError(
+            f"family {family!r} has no size rule, and is generated from a spec only with parameters up to "
+            f"{_UNRULED_MAX_PARAM}; got {max(too_big):g}"
+        )
+    shape = tuple(np.shape(func(**args)))
+    return shape, math.prod(shape)
+
+
+def spec_shape(spec: Mapping[str, Any]) -> tuple[int, ...]:
+    """The shape of the kernel a spec regenerates, found without generating a large kernel.
+
+    Every family's size follows from its parameters (``ksize``, ``size``, ``radius``,
+    ``length``, or ``sigma`` where ``ksize`` is None); wrappers have their ``ksize``.
+    The work regeneration would do is bounded first: a spec that would compute more than
+    :data:`MAX_SPEC_TAPS` taps (its kernel, an inner spec, or a random kernel's stack) is
+    refused.
+
+    Raises
+    ------
+    ParameterError
+        The spec has no family, bad parameters, or asks for more than :data:`MAX_SPEC_TAPS` taps.
+    UnknownNameError
+        The family is unknown.
+
+    Examples
+    --------
+    >>> spec_shape({"family": "gabor", "ksize": (7, 9), "sigma": 2.0, "theta": 0.0, "lambd": 4.0})
+    (7, 9)
+    >>> spec_shape({"family": "gaussian", "ksize": 60001})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    filterbank._errors.ParameterError: spec {...} asks for a (60001, 60001) kernel (3600120001 taps); at most ...
+    """
+    if not isinstance(spec, Mapping) or "family" not in spec:
+        raise ParameterError(f"each spec must have a 'family' key; got {spec!r}")
+    family = spec["family"]
+    params = {k: v for k, v in spec.items() if k != "family"}
+    if family in _WRAPPERS:
+        inner = params.get("spec")
+        if not isinstance(inner, Mapping):
+            raise ParameterError(f"a {family!r} spec must hold the inner spec under 'spec'; got {spec!r}")
+        spec_shape(inner)
+        shape = tuple(size_pair("ksize", params.get("ksize")))
+        cost = math.prod(shape)
+    else:
+        shape, cost = _family_shape(family, params)
+    if cost > MAX_SPEC_TAPS:
+        what = f"a {shape} kernel" if cost == math.prod(shape) else f"{cost} taps of work for a {shape} kernel"
+        raise ParameterError(
+            f"spec {dict(spec)!r} asks for {what} ({cost} taps); at most {MAX_SPEC_TAPS} (MAX_SPEC_TAPS) are "
+            "generated from a spec"
+        )
+    return shape
+
+
 def _unwrap(spec: Mapping[str, Any], family: str, params: Mapping[str, Any]) -> np.ndarray:
     inner = params.get("spec")
     if not isinstance(inner, Mapping):
@@ -181,8 +373,7 @@ def kernel_from_spec(spec: Mapping[str, Any]) -> np.ndarray:
     >>> kernel_from_spec({"family": "normalized", "kind": "l1", "ksize": [1, 3], "spec": {"family": "box", "ksize": 1}})
     array([[0., 1., 0.]])
     """
-    if not isinstance(spec, Mapping) or "family" not in spec:
-        raise ParameterError(f"each spec must have a 'family' key; got {spec!r}")
+    spec_shape(spec)  # refuses a spec that would compute more than MAX_SPEC_TAPS taps, before it does
     family = spec["family"]
     params = {k: v for k, v in spec.items() if k != "family"}
     if family in _WRAPPERS:
@@ -190,11 +381,30 @@ def kernel_from_spec(spec: Mapping[str, Any]) -> np.ndarray:
     return _kernels.get(family, **params)
 
 
-def _regenerated(i: int, name: str, spec: Mapping[str, Any], shape: tuple[int, int]) -> np.ndarray:
+def _regenerated(i: int, name: str, spec: Mapping[str, Any], shape: tuple[int, ...]) -> np.ndarray:
+    """Spec ``i`` regenerated at its own size and centre-padded to ``shape`` (never cropped).
+
+    Its size is checked before anything is generated: larger than ``shape``, or an odd
+    difference, means the spec does not make the stored kernel.
+    """
     try:
-        return fit(np.asarray(kernel_from_spec(spec), dtype=np.float64), shape, name)
+        want = spec_shape(spec)
     except (ValueError, TypeError) as exc:
         raise ParameterError(f"spec {i} ({name!r}) does not regenerate its kernel: {exc}") from None
+    fits = len(want) == len(shape) and all(w <= s and (s - w) % 2 == 0 for w, s in zip(want, shape, strict=True))
+    if not fits:
+        raise ParameterError(
+            f"spec {i} ({name!r}) regenerates a {want} kernel, which does not fit the bank's {tuple(shape)} "
+            "(centre-padding only; a kernel cut from a larger one has a 'cropped' spec): not its kernel; "
+            f"spec {dict(spec)!r}"
+        )
+    try:
+        k = np.asarray(kernel_from_spec(spec), dtype=np.float64)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"spec {i} ({name!r}) does not regenerate its kernel: {exc}") from None
+    if k.shape != want:  # the size rule and the generator disagree: a bug, never a crop
+        raise ParameterError(f"spec {i} ({name!r}) regenerated a {k.shape} kernel where {want} was expected")
+    return fit(k, shape, name)
 
 
 def check_specs(
@@ -202,8 +412,11 @@ def check_specs(
 ) -> None:
     """Check that every regenerable spec reproduces its kernel (see :meth:`FilterBank.verify`).
 
-    Each regenerable spec is regenerated, centre-padded to the kernels' size and
-    compared: ``max |regenerated - stored|`` must be ``<= rtol * max |stored|``.
+    Each regenerable spec is regenerated at its own size, centre-padded (never
+    cropped) to the kernels' size and compared: ``max |regenerated - stored|`` must
+    be ``<= rtol * max |stored|``. The size is checked before anything is generated
+    (:func:`spec_shape`): a spec whose kernel would be larger than the stored one,
+    or would cost more than :data:`MAX_SPEC_TAPS` taps, is refused without generating it.
 
     Raises
     ------
@@ -215,7 +428,7 @@ def check_specs(
     --------
     >>> check_specs(np.ones((1, 1, 1)), ["one"], [{"family": "box", "ksize": 1}])
     """
-    shape = (int(kernels.shape[1]), int(kernels.shape[2]))
+    shape = tuple(int(v) for v in kernels.shape[1:])
     for i, (k, name, spec) in enumerate(zip(kernels, names, specs, strict=True)):
         if not is_regenerable(spec):
             continue

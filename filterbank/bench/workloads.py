@@ -287,7 +287,7 @@ def _kornia_contenders(key: str, x: torch.Tensor, kt: torch.Tensor) -> list[Cont
 
 
 def _plain_conv(x: torch.Tensor, kt: torch.Tensor) -> Contender:
-    pad = borders.padding_for(tuple(kt.shape[1:]))
+    pad = borders.padding_for((kt.shape[1], kt.shape[2]))
 
     def plain_conv() -> torch.Tensor:
         xp = F.pad(x.reshape(-1, 1, *x.shape[-2:]), (pad[2], pad[3], pad[0], pad[1]), mode="reflect")
@@ -317,7 +317,7 @@ def _scipy_contender(chw: np.ndarray, bank: np.ndarray, seps: Seps | None, separ
 
 
 def _auto_info(
-    xp_shape: tuple[int, ...],
+    xp_shape: tuple[int, int, int, int],
     weight: torch.Tensor,
     exact: bool = False,
     opencv: tuple[torch.dtype, torch.dtype] | None = (torch.float32, torch.float32),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -108,8 +109,8 @@ def _response_picture(x: torch.Tensor, y: torch.Tensor, bank: FilterBank, cols: 
         base, maps, title = x[0], y, "input"
     else:
         w = LUMA if c == 3 else tuple(1.0 / c for _ in range(c))
-        base = sum(w[i] * x[i] for i in range(c))
-        maps = sum(w[i] * y[i * n : (i + 1) * n] for i in range(c))
+        base = cast(torch.Tensor, sum(w[i] * x[i] for i in range(c)))  # c > 1 terms: a tensor, never the start 0
+        maps = cast(torch.Tensor, sum(w[i] * y[i * n : (i + 1) * n] for i in range(c)))
         title = "input (luminance)"
     panels = [(title, base.cpu().numpy())]
     panels += [(name, m) for name, m in zip(bank.names, maps.cpu().numpy(), strict=True)]

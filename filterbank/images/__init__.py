@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -35,7 +36,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from filterbank._errors import ParameterError, UnknownNameError
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
 
 __all__ = ["IMAGE_SUFFIXES", "default_image_dir", "load_image", "load_images", "sample", "sample_names"]
 

@@ -168,7 +168,7 @@ def gaussian(
     if sy is None:
         sy = sx
     if ksize is None:
-        if sx is None:
+        if sx is None or sy is None:  # sy is None only when sx is
             raise ParameterError(f"`sigma` must be > 0 when `ksize` is None; got {sigma!r}")
         h = (round(sy * 8 + 1)) | 1
         w = (round(sx * 8 + 1)) | 1

@@ -29,6 +29,7 @@ from torch import nn
 from .. import kernels as _kernels
 from .._errors import DTypeError, ParameterError, UnknownNameError
 from .._shape import center_fit
+from .._types import KernelLike
 from ..bank import FilterBank, as_bank
 from ._cores import compute_dtype
 from .families import FAMILIES, PARAMETERS, POSITIVE, TABLE, Family, attr_name
@@ -42,7 +43,7 @@ class _Plan:
 
     def __init__(self, index: int, name: str, spec: dict[str, Any]) -> None:
         family = spec.get("family")
-        if family not in GENERATORS:
+        if not isinstance(family, str) or family not in GENERATORS:
             raise _no_generator(index, name, family)
         params = {k: v for k, v in spec.items() if k != "family"}
         h, w = _kernels.get(family, **params).shape  # validates every value (sigma > 0, odd sizes, ...)
@@ -163,9 +164,11 @@ class KernelGenerator(nn.Module):
     ['log_gamma', 'log_lambd', 'log_sigma', 'psi', 'theta']
     """
 
+    _inverse: torch.Tensor  # buffer (bank order from group order), registered when the groups reorder the bank
+
     def __init__(
         self,
-        bank: FilterBank | Any,
+        bank: KernelLike,
         learn: str | Iterable[str] | None = "all",
         *,
         dtype: torch.dtype | None = None,

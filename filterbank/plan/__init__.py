@@ -60,7 +60,9 @@ area from which ``cv2.filter2D`` switches to a DFT (a 12x12 kernel is past it,
 
 One concern per module: :mod:`~filterbank.plan.accuracy` (error budgets and the
 methods allowed), :mod:`~filterbank.plan.costs` (the measured constants),
-:mod:`~filterbank.plan.cache` (factorisations and spectra, LRU),
+:mod:`~filterbank.plan.cache` (factorisations and spectra: keyed by kernel values, checked
+off the CPU, a byte budget, a lock), :mod:`~filterbank.plan.nonfinite` (a NaN or inf stays
+inside the windows that cover it),
 :mod:`~filterbank.plan.factors` (SVD), :mod:`~filterbank.plan.separable`
 (Toeplitz GEMM passes and shifted sums), :mod:`~filterbank.plan.fft`,
 :mod:`~filterbank.plan.direct`, :mod:`~filterbank.plan.chooser` (cost model and
@@ -79,9 +81,9 @@ torch.Size([2, 12, 6, 6])
 
 from __future__ import annotations
 
-from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, opencv, separable
+from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, nonfinite, opencv, separable
 from .accuracy import allowed
-from .cache import clear_cache
+from .cache import DEFAULT_CACHE_BUDGET, CacheInfo, cache_info, clear_cache, set_cache_budget
 from .chooser import METHODS, Plan, choose, estimate
 from .costs import COSTS, load_costs, write_costs
 from .execute import conv_forward, correlate, correlate_valid
@@ -89,9 +91,12 @@ from .fft import fft_chunk, fft_size
 
 __all__ = [
     "COSTS",
+    "DEFAULT_CACHE_BUDGET",
     "METHODS",
+    "CacheInfo",
     "Plan",
     "allowed",
+    "cache_info",
     "choose",
     "clear_cache",
     "conv_forward",
@@ -101,11 +106,12 @@ __all__ = [
     "fft_chunk",
     "fft_size",
     "load_costs",
+    "set_cache_budget",
     "write_costs",
 ]
 
 
-_SUBMODULES = (accuracy, cache, chooser, costs, direct, execute, factors, fft, opencv, separable)
+_SUBMODULES = (accuracy, cache, chooser, costs, direct, execute, factors, fft, nonfinite, opencv, separable)
 
 
 def __getattr__(name: str) -> object:

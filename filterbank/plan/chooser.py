@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 
@@ -39,7 +40,7 @@ class Plan:
 
 
 def _direct_mac(taps: int, key: str = "direct_mac") -> float:
-    table = sorted(COSTS[key].items())  # type: ignore[union-attr]
+    table = sorted(cast("dict[int, float]", COSTS[key]).items())  # load_costs makes it taps -> seconds
     if taps <= table[0][0]:
         return table[0][1]
     for (t0, c0), (t1, c1) in itertools.pairwise(table):
@@ -168,7 +169,7 @@ def choose(
     grad = kernels.requires_grad and torch.is_grad_enabled()
     dtype = kernels.dtype
     budget = _budget(dtype, taps)
-    shape = tuple(int(v) for v in x_shape)
+    shape = cast("tuple[int, int, int, int]", tuple(int(v) for v in x_shape))  # the length of x_shape
     if method != "auto":
         f = None
         if method in ("separable", "lowrank"):

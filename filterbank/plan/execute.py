@@ -7,6 +7,7 @@ adapters of the two older layouts onto it.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -17,7 +18,9 @@ from .._errors import ShapeError, UnknownNameError
 from . import opencv as _opencv
 from .chooser import METHODS, choose, estimate
 from .direct import _direct
+from .factors import _Factors
 from .fft import _fft
+from .nonfinite import isolated, spreads
 from .separable import _factored
 
 __all__ = ["conv_forward", "correlate", "correlate_valid", "tracing"]
@@ -27,7 +30,7 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     """x (M, G, Hp, Wp), k (G, N, kh, kw) -> (M, G, N, H, W), on the CPU at the threads of
     :func:`filterbank._threads.engine_threads` (the caller's count for a long call on a quiet CPU,
     else one; the caller's own setting is restored after)."""
-    mth, f, p = choose(tuple(x.shape), k, method=method, exact=exact)
+    mth, f, p = choose((x.shape[0], x.shape[1], x.shape[2], x.shape[3]), k, method=method, exact=exact)
     if x.device.type != "cpu" or tracing():
         return _execute(x, k, mth, f)
     seconds = p.seconds if math.isfinite(p.seconds) else estimate("direct", tuple(x.shape), tuple(k.shape[1:]))
@@ -35,7 +38,7 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
         return _execute(x, k, mth, f)
 
 
-def _execute(x: torch.Tensor, k: torch.Tensor, mth: str, f: object) -> torch.Tensor:
+def _execute(x: torch.Tensor, k: torch.Tensor, mth: str, f: _Factors | None) -> torch.Tensor:
     if mth == "direct":
         return _direct(x, k)
     if mth == "opencv":  # on padded planes: cv2.filter2D at anchor (0, 0), cropped to the valid region
@@ -43,9 +46,14 @@ def _execute(x: torch.Tensor, k: torch.Tensor, mth: str, f: object) -> torch.Ten
         n, kh, kw = k.shape[1:]
         return _opencv.correlate_valid(x, k).reshape(m, g, n, hp - kh + 1, wp - kw + 1)
     if mth == "fft":
-        return _fft(x, k)
-    assert f is not None
-    return _factored(x, k, f)  # type: ignore[arg-type]
+        run = functools.partial(_fft, k=k)
+    else:
+        assert f is not None
+        run = functools.partial(_factored, k=k, f=f)
+    grad = torch.is_grad_enabled() and (x.requires_grad or k.requires_grad)
+    if spreads(mth, k.shape[-2], k.shape[-1], grad):  # images with a NaN / inf go direct
+        return isolated(x, k, run)
+    return run(x)
 
 
 def tracing() -> bool:

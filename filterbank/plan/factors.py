@@ -16,7 +16,7 @@ class _Factors:
     """Row basis ``V`` (P, kw) and column filters ``C`` (G, N, P, kh) with ``K[g, n] ~ C[g, n]^T V``."""
 
     V: torch.Tensor
-    C: torch.Tensor | None  # None: computed from the kernels at run time (differentiable)
+    C: torch.Tensor  # (G, N, P, kh); kernels that require grad get theirs as K @ pinv at run time
     pinv: torch.Tensor  # (kw, P): C = K @ pinv
     mask: torch.Tensor | None  # (G, N, P) which basis rows a kernel uses (separable), else None
 

@@ -50,8 +50,22 @@ def fft_chunk(count: int, fh: int, fw: int, out_hw: tuple[int, int], elem: int =
     return int(min(count, c))
 
 
+def _shared(k: torch.Tensor) -> torch.Tensor:
+    """``k[:1]`` when every group holds the same kernels (a FilterConv2d built from one bank), else ``k``.
+
+    Their spectra are then computed and cached once and broadcast over the groups.
+    """
+    if k.shape[0] == 1 or k.device.type == "meta" or (k.requires_grad and torch.is_grad_enabled()):
+        return k
+    return k[:1] if torch.equal(k, k[:1].expand_as(k)) else k
+
+
 def _spectra(k: torch.Tensor, fh: int, fw: int) -> torch.Tensor:
-    """Conjugate spectra (G, N, fh, fw//2+1) of the kernels, cached per values, size, dtype and device."""
+    """Conjugate spectra (G, N, fh, fw//2+1) of the kernels, cached per values, size, dtype and device.
+
+    The leading dimension is 1 when every group holds the same kernels (see :func:`_shared`).
+    """
+    k = _shared(k)
     key = _kernel_key(k)
     ck = ("fft", fh, fw, key) if key is not None else None
     if ck is not None:

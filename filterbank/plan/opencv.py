@@ -45,6 +45,7 @@ keywords, so a repeated call costs one dictionary look-up beyond ``cv2.filter2D`
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Callable, Sequence
@@ -324,6 +325,11 @@ class CvPlan:
         """Kernel area from which ``cv2.filter2D`` computes through a DFT for this plan's dtypes."""
         return dft_taps(self.work or self.src, self.work or self.dst)
 
+    @functools.cached_property
+    def nan_guard(self) -> bool:
+        """Whether a non-finite pixel must be kept from OpenCV's DFT (float input on the DFT path)."""
+        return self.ksize[0] * self.ksize[1] >= self.dft_taps and (self.work or self.src).kind == "f"
+
     def prepare(self, image: np.ndarray) -> np.ndarray:
         """The image ``apply`` reads: ``image`` itself with OpenCV's border, else padded here."""
         if self.padding is None:
@@ -332,7 +338,16 @@ class CvPlan:
         return pad_numpy(x, self.padding, self.border, self.value)
 
     def apply(self, prepared: np.ndarray, k: np.ndarray, dst: np.ndarray) -> None:
-        """``dst[...] = filter2D(image, k)`` for one ``(H, W[, C])`` image (``prepared`` by :meth:`prepare`)."""
+        """``dst[...] = filter2D(image, k)`` for one ``(H, W[, C])`` image (``prepared`` by :meth:`prepare`).
+
+        On OpenCV's DFT path a NaN or inf would reach every output of the image, so an image
+        holding one is summed directly instead (window by window, like ``direct``): a
+        non-finite pixel reaches only the outputs whose window covers it, as with every
+        filterbank method (:mod:`filterbank.plan.nonfinite`).
+        """
+        if self.nan_guard and not np.isfinite(prepared.sum()):
+            _direct_windows(self, prepared, k, dst)
+            return
         if self.padding is None:
             cv2.filter2D(prepared, self.ddepth, k, dst, self.anchor_xy, 0.0, self.code)
             return
@@ -344,6 +359,20 @@ class CvPlan:
             dst[...] = y
         else:
             _round_into(y, dst)
+
+
+def _direct_windows(p: CvPlan, prepared: np.ndarray, k: np.ndarray, dst: np.ndarray) -> None:
+    """The direct sum of one (H, W[, C]) image with ``k`` (torch's ``F.conv2d``, in the image's float dtype)."""
+    x = torch.from_numpy(np.ascontiguousarray(prepared))
+    planes = (x.unsqueeze(0) if x.dim() == 2 else x.permute(2, 0, 1)).unsqueeze(1)  # (C, 1, H', W')
+    if p.padding is None:  # OpenCV's own border: pad with the same rules first
+        planes = _borders.pad(planes, _borders.padding_for(p.ksize, p.anchor), p.border, p.value)
+    y = torch.nn.functional.conv2d(planes, torch.from_numpy(k).to(planes.dtype)[None, None])[:, 0]
+    out = (y[0] if dst.ndim == 2 else y.permute(1, 2, 0)).numpy()
+    if p.work is None and dst.dtype == out.dtype:
+        dst[...] = out
+    else:
+        _round_into(out, dst)
 
 
 def _round_into(y: np.ndarray, dst: np.ndarray) -> None:
@@ -526,7 +555,8 @@ def fast_plan(
     True
     """
     try:
-        key = (*_fast_key(image, kernel, border, anchor, value, out_dtype), method)
+        # the decision function is part of the key: its validation is what a hit skips
+        key = (*_fast_key(image, kernel, border, anchor, value, out_dtype), method, decide)
         return _FAST[key]
     except (AttributeError, TypeError):  # no cheap key: decide each time
         return decide(image, kernel, border, anchor, value, out_dtype, method)
@@ -630,7 +660,7 @@ def run_tensor(p: CvPlan, image: torch.Tensor, threads: int | None = None) -> to
 def run_fast(p: CvPlan, image: np.ndarray, threads: int | None = None) -> np.ndarray:
     """Run a numpy plan: a small single-kernel call is one ``cv2.filter2D`` and nothing else."""
     k = p.single
-    if k is not None and p.padding is None and image.size * k.size < MIN_PARALLEL:
+    if k is not None and p.padding is None and image.size * k.size < MIN_PARALLEL and not p.nan_guard:
         y = cv2.filter2D(image, p.ddepth, k, None, p.anchor_xy, 0.0, p.code)
         return y if y.ndim == image.ndim else y.reshape(image.shape)
     return run_numpy(p, image, threads=threads)

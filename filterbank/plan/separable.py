@@ -60,7 +60,7 @@ def _col_pass(r: torch.Tensor, C: torch.Tensor, mask: torch.Tensor | None) -> to
     blk = min(_blk(kh), h)
     # Row-pass channels each output uses (separable: one; lowrank: all).
     use = mask.float().argmax(-1) if mask is not None else None  # (G, N)
-    if use is not None and bool((mask.sum(-1) == 1).all()) and bool((use == use[:1]).all()):
+    if use is not None and mask is not None and bool((mask.sum(-1) == 1).all()) and bool((use == use[:1]).all()):
         Cs = torch.gather(C, 2, use[:, :, None, None].expand(g, n, 1, kh).to(C.device))[:, :, 0]  # (G, N, kh)
         # group outputs by the row channel they read
         parts = []
@@ -146,13 +146,13 @@ def _factored_shifts_block(x: torch.Tensor, f: _Factors) -> torch.Tensor:
     for gi in range(g):
         for ni in range(n):
             o = out[:, gi, ni]
-            taps = [(q, t, c) for q in range(p) for t, c in _shift_taps(C[gi, ni, q])]
-            if not taps:
+            col_taps = [(q, t, c) for q in range(p) for t, c in _shift_taps(C[gi, ni, q])]
+            if not col_taps:
                 o.zero_()
                 continue
-            q0, t0, c0 = taps[0]
+            q0, t0, c0 = col_taps[0]
             torch.mul(rows[q0][:, gi, t0 : t0 + h], c0, out=o)
-            for q, t, c in taps[1:]:
+            for q, t, c in col_taps[1:]:
                 o.add_(rows[q][:, gi, t : t + h], alpha=c)
     return out
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from filterbank import FilterBank, ParameterError, UnknownNameError, kernels
+from filterbank import FilterBank, ParameterError, UnknownNameError, banks, kernels
 from filterbank.bank import VERIFY_RTOL, kernel_from_spec, spec_name
+from filterbank.bank import specs as _specs
 from filterbank.bank.specs import check_specs, is_regenerable
 
 
@@ -86,3 +87,81 @@ def test_check_specs_tolerance():
     with pytest.raises(ParameterError, match=r"spec 0 \('b'\) does not regenerate its kernel"):
         check_specs(np.ones((1, 3, 3)), ["b"], [{"family": "box", "ksize": 0}])
     assert FilterBank(k, ["g"], spec).verify() is None
+
+
+# --- sizes before generating (issue 10, items 3 and 11) --------------------------------------------
+
+# Parameters that exercise every size rule: explicit sizes (odd, even, non-square), sizes derived from
+# sigma (ksize None), rotated Gabors, motion at many angles, random stacks.
+_SIZE_CASES = [
+    {"family": "average", "ksize": (3, 8)},
+    {"family": "box", "ksize": 4},
+    {"family": "dct", "ksize": (5, 7), "u": 1, "v": 2},
+    *({"family": "disk", "radius": r} for r in (0.3, 0.5, 0.51, 1.0, 2.4, 5.0)),
+    {"family": "dog", "ksize": None, "sigma_low": 1.0, "sigma_high": 2.6},
+    {"family": "dog", "ksize": (7, 9), "sigma_low": 1.0, "sigma_high": 2.0},
+    {"family": "fspecial_log", "ksize": (4, 6), "sigma": 0.8},
+    *(
+        {"family": "gabor", "ksize": None, "sigma": s, "theta": t, "lambd": 5.0, "gamma": g}
+        for s in (0.7, 2.3)
+        for t in (0.0, 0.4, 1.3, 2.9, -0.8)
+        for g in (0.5, 1.0, 2.0)
+    ),
+    {"family": "gabor", "ksize": (7, 11), "sigma": 2.0, "theta": 0.3, "lambd": 5.0},
+    *({"family": "gaussian", "ksize": None, "sigma": s} for s in (0.3, 1.0, 1.7, 2.5)),
+    {"family": "gaussian", "ksize": None, "sigma": 1.0, "sigma_y": 2.2},
+    {"family": "gaussian", "ksize": (4, 6), "sigma": 1.0},
+    {"family": "gaussian_1d", "ksize": 6, "sigma": 1.0},
+    *({"family": "gaussian_derivative", "ksize": None, "sigma": s, "dx": 1, "dy": 0} for s in (0.6, 1.9)),
+    {"family": "gaussian_derivative", "ksize": None, "sigma": 1.0, "dx": 0, "dy": 2, "sigma_y": 3.1, "theta": 0.5},
+    {"family": "gaussian_derivative", "ksize": (5, 9), "sigma": 1.0, "dx": 1, "dy": 1},
+    *({"family": "log", "ksize": None, "sigma": s} for s in (0.9, 3.2)),
+    {"family": "log", "ksize": (5, 7), "sigma": 1.0},
+    *(
+        {"family": "motion", "length": n, "angle": a}
+        for n in (0.5, 1, 2, 5, 9.5, 20)
+        for a in (0, 30, 45, 90, 135, 181, -60)
+    ),
+    {"family": "random_kernel", "n": 3, "ksize": (2, 5), "seed": 1, "kind": "normal", "index": 2},
+    {"family": "schmid", "size": 9, "sigma": 2.0, "tau": 1.0},
+    {"family": "vgg_gaussian", "size": 7, "sigma": 1.0},
+    {"family": "vgg_log", "size": 9, "sigma": 1.5},
+    {"family": "vgg_oriented", "size": 11, "sigma": 1.0, "order": 2, "angle": 0.5},
+    *({"family": "sobel", "dx": dx, "dy": dy, "ksize": k} for dx, dy in ((1, 0), (0, 2)) for k in (1, 3, 7)),
+    {"family": "laplacian", "ksize": 1},
+    {"family": "laplacian", "ksize": 5},
+    {"family": "normalized", "kind": "l1", "ksize": [7, 9], "spec": {"family": "box", "ksize": 3}},
+    {"family": "cropped", "ksize": [3, 3], "l1_lost": 0.1, "spec": {"family": "gaussian", "ksize": 7, "sigma": 2.0}},
+]
+
+
+def _bank_specs() -> list[dict]:
+    out = []
+    for name in banks.names():
+        out += banks.get(name).specs
+    return out
+
+
+@pytest.mark.parametrize("spec", _SIZE_CASES + _bank_specs(), ids=lambda s: spec_name(s)[:60])
+def test_spec_shape_is_the_generated_shape(spec):
+    """The size rules (used to refuse a spec before generating it) agree with the generators."""
+    assert _specs.spec_shape(spec) == np.shape(kernel_from_spec(spec))
+
+
+def test_every_registered_family_has_a_size_rule():
+    """A family without a rule is generated only with small parameters: every registered family has one."""
+    ruled = set(_specs._SHAPES) | set(_specs._SMALL)
+    assert set(kernels.names()) <= ruled, sorted(set(kernels.names()) - ruled)
+    covered = {kernels.REGISTRY.canonical(s["family"]) for s in _SIZE_CASES if s["family"] in kernels.REGISTRY}
+    assert set(_specs._SHAPES) <= covered
+
+
+def test_huge_specs_are_refused_before_generating():
+    for spec in (
+        {"family": "gaussian", "ksize": 60001},
+        {"family": "gabor", "ksize": None, "sigma": 3000.0, "theta": 0.0, "lambd": 4.0},
+        {"family": "random_kernel", "n": 10**7, "ksize": 3, "seed": 0, "kind": "normal", "index": 0},
+        {"family": "cropped", "ksize": [3, 3], "spec": {"family": "box", "ksize": 5000}},
+    ):
+        with pytest.raises(ParameterError, match="MAX_SPEC_TAPS"):
+            kernel_from_spec(spec)
