@@ -28,9 +28,11 @@ import sys
 import threading
 import weakref
 from collections import OrderedDict
+from typing import cast
 
 import numpy as np
 import torch
+from numpy.typing import DTypeLike
 
 __all__ = [
     "HUGE_PAGE",
@@ -170,7 +172,7 @@ def empty_numpy(shape: tuple[int, ...], dtype: object) -> np.ndarray:
     >>> empty_numpy((2, 3), np.uint8).dtype
     dtype('uint8')
     """
-    dt = np.dtype(dtype)  # type: ignore[arg-type]
+    dt = np.dtype(cast("DTypeLike", dtype))
     nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
     if nbytes < MIN_BYTES or pool_bytes() == 0:
         a = np.empty(shape, dtype=dt)

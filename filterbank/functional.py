@@ -209,7 +209,7 @@ def filter2d(
         # The fast path: the decision (and its validation) is cached per kernel, shape, dtype and keywords.
         p = _opencv.fast_plan(image, kernel, border, anchor, value, out_dtype, method, _decide)
         if p is not None:
-            return _opencv.run_fast(p, image) if type(image) is np.ndarray else _opencv.run_tensor(p, image)
+            return _opencv.run_fast(p, image) if isinstance(image, np.ndarray) else _opencv.run_tensor(p, image)
     border = _borders.normalize_border(border)
     value = as_float("value", value)
     if method not in _plan.METHODS:
@@ -249,6 +249,7 @@ def _decide(
     if method not in _plan.METHODS:
         raise UnknownNameError("method", method, _plan.METHODS)
     k = _kernel_array(kernel)
+    out: np.dtype | torch.dtype
     if isinstance(image, np.ndarray):
         out = _numpy_out_dtype(image, out_dtype)
         src_t, out_t = (torch.from_numpy(np.empty(0, dtype=d)).dtype for d in (image.dtype, out))

@@ -36,6 +36,7 @@ import platform
 import statistics
 import time
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -158,7 +159,10 @@ def calibrate_opencv(reps: int = 7) -> dict[str, object]:
         tiny = np.zeros((4, 4), np.float32)
         one = np.ones((1, 1))
         call = _time(lambda: cv2.filter2D(tiny, -1, one), 200)
-        imgs = [rng.random((512, 512)).astype(np.float32), (rng.random((512, 512)) * 255).astype(np.uint8)]
+        imgs: list[np.ndarray] = [
+            rng.random((512, 512)).astype(np.float32),
+            (rng.random((512, 512)) * 255).astype(np.uint8),
+        ]
         taps: dict[int, float] = {}
         for k in (3, 5, 7, 11):
             ker = rng.normal(size=(k, k))
@@ -222,9 +226,9 @@ def _rounded(costs: dict[str, object]) -> dict[str, object]:
     out: dict[str, object] = {"machine": costs["machine"]}
     for key, value in costs.items():
         if key in TABLE_KEYS:
-            out[key] = {int(k): num(v) for k, v in sorted(value.items())}  # type: ignore[union-attr]
+            out[key] = {int(k): num(v) for k, v in sorted(cast("dict[int, float]", value).items())}
         elif key == "method_scale":
-            out[key] = {str(k): num(v) for k, v in sorted(value.items())}  # type: ignore[union-attr]
+            out[key] = {str(k): num(v) for k, v in sorted(cast("dict[str, float]", value).items())}
         elif key != "machine":
             out[key] = num(value)
     return out
@@ -234,7 +238,7 @@ def _format(costs: dict[str, object]) -> str:
     lines = [f"machine: {costs['machine']}"]
     for key, value in costs.items():
         if key in TABLE_KEYS or key == "method_scale":
-            d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(value.items()))  # type: ignore[union-attr]
+            d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(cast("dict[object, float]", value).items()))
             lines.append(f"{key}: {{{d}}}")
         elif key != "machine":
             lines.append(f"{key}: {float(value):.3g}")  # type: ignore[arg-type]

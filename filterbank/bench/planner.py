@@ -19,6 +19,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import statistics
@@ -247,13 +248,14 @@ def run_case(case: Case, reps: int = 5, budget_s: float = 3.0) -> Result:
     try:
         choice, methods, est = planner_view(case, x, bank)
         auto_est = est.get(choice, 0.0)
-        run, skipped = [], []
+        run: list[str] = []
+        skipped: list[str] = []
         for m in methods:
             e = est.get(m, 0.0)
             (skipped if e > SKIP_S and e > SKIP_FACTOR * auto_est else run).append(m)
         fns: dict[str, Callable[[], object]] = {"auto": lambda: filter2d(x, bank, method="auto")}
         for m in run:
-            fns[m] = lambda m=m: filter2d(x, bank, method=m)
+            fns[m] = functools.partial(filter2d, x, bank, method=m)
         return Result(case, choice, _median_times(fns, reps, budget_s), skipped)
     finally:
         torch.set_num_threads(before[0])

@@ -202,7 +202,7 @@ def choose(
 
 
 def _scale(method: str) -> float:
-    return float(COSTS.get("method_scale", {}).get(method, 1.0))  # type: ignore[union-attr]
+    return float(cast("dict[str, float]", COSTS.get("method_scale", {})).get(method, 1.0))
 
 
 def _scaled(est: dict[str, float]) -> dict[str, float]:
@@ -211,7 +211,7 @@ def _scaled(est: dict[str, float]) -> dict[str, float]:
 
 
 def _estimates(
-    shape: tuple[int, ...], kernels: torch.Tensor, cands: tuple[str, ...], budget: float, grad: bool
+    shape: tuple[int, int, int, int], kernels: torch.Tensor, cands: tuple[str, ...], budget: float, grad: bool
 ) -> tuple[dict[str, float], dict[str, _Factors | None]]:
     """Estimated seconds of every candidate torch method (factorisations where they exist)."""
     n, kh, kw = kernels.shape[1:]
@@ -228,5 +228,5 @@ def _estimates(
             facts[mth] = f
             est[mth] = estimate(mth, shape, (n, kh, kw), f.V.shape[0], grad)
         else:
-            est[mth] = estimate(mth, shape, (n, kh, kw))  # type: ignore[arg-type]
+            est[mth] = estimate(mth, shape, (n, kh, kw))
     return est, facts

@@ -32,6 +32,7 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 from .._errors import ParameterError
 from .._io import write_atomic
@@ -140,7 +141,7 @@ def write_costs(costs: dict[str, object], path: str | os.PathLike[str] | None = 
     """
     table = _normalise(costs)
     for key in TABLE_KEYS:
-        table[key] = {str(k): v for k, v in table[key].items()}  # type: ignore[union-attr]
+        table[key] = {str(k): v for k, v in cast("dict[int, float]", table[key]).items()}
     data = (json.dumps(table, indent=2) + "\n").encode("utf-8")
     return write_atomic(_package_path() if path is None else path, lambda f: f.write(data))
 

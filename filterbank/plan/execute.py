@@ -33,7 +33,9 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     mth, f, p = choose((x.shape[0], x.shape[1], x.shape[2], x.shape[3]), k, method=method, exact=exact)
     if x.device.type != "cpu" or tracing():
         return _execute(x, k, mth, f)
-    seconds = p.seconds if math.isfinite(p.seconds) else estimate("direct", tuple(x.shape), tuple(k.shape[1:]))
+    m, g, hp, wp = x.shape
+    n, kh, kw = k.shape[1:]
+    seconds = p.seconds if math.isfinite(p.seconds) else estimate("direct", (m, g, hp, wp), (n, kh, kw))
     with _threads.torch_threads(_threads.engine_threads(torch.get_num_threads(), seconds)):
         return _execute(x, k, mth, f)
 

@@ -51,11 +51,14 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, cast
 
 import cv2
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from torch.autograd.function import once_differentiable
+from torch.nn.grad import conv2d_weight
 
 from .. import _alloc, _threads
 from .. import borders as _borders
@@ -441,7 +444,7 @@ def make_plan(
     border = _borders.normalize_border(border)
     value = as_float("value", value)
     k = _check_kernels(kernels)
-    single = k[0, 0] if np.ndim(kernels) == 2 else None
+    single = k[0, 0] if len(getattr(kernels, "shape", np.shape(cast("ArrayLike", kernels)))) == 2 else None
     s, d = _np_dtype(src), _np_dtype(src if dst is None else dst)
     if s is None or d is None or (s, d) not in DEPTH_PAIRS:
         raise DTypeError(
@@ -477,7 +480,7 @@ _FAST_LOCK = threading.Lock()
 
 #: ``decide(image, kernel, border, anchor, value, out_dtype, method)``: validate a numpy call
 #: and return its plan, or None when another engine runs it.
-Decide = Callable[[np.ndarray, object, object, object, object, object, str], "CvPlan | None"]
+Decide = Callable[[Any, object, object, object, object, object, str], "CvPlan | None"]
 
 
 def clear_plans() -> None:
@@ -500,7 +503,8 @@ def _kernel_bytes(kernel: object) -> tuple:
 def _fast_key(image: object, kernel: object, border: object, anchor: object, value: object, out: object) -> tuple:
     """The cache key of a call (raises AttributeError / TypeError when it has none)."""
     # Types go in with the values: True == 1 and (True, 0) == (1, 0), but only integers are valid.
-    akey = anchor if anchor is None else (tuple(anchor), *map(type, anchor))  # type: ignore[call-overload]
+    pair = cast("tuple[object, object]", anchor)
+    akey = anchor if anchor is None else (tuple(pair), *map(type, pair))
     return (
         *_kernel_bytes(kernel),
         type(image),
@@ -530,7 +534,7 @@ def _always_opencv(
 
 
 def fast_plan(
-    image: np.ndarray,
+    image: np.ndarray | torch.Tensor,
     kernel: object,
     border: object,
     anchor: object,
@@ -810,7 +814,7 @@ class _CvCorrelate(torch.autograd.Function):
     """``cv2.filter2D`` of (B, C, H, W) planes with (G, N, kh, kw) kernels -> (B, C, N, H, W), differentiable."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, k: torch.Tensor, p: CvPlan, threads: int | None) -> torch.Tensor:  # type: ignore[override]
+    def forward(ctx: Any, x: torch.Tensor, k: torch.Tensor, p: CvPlan, threads: int | None) -> torch.Tensor:
         b, c, h, w = x.shape
         out = _alloc.empty(b, c, p.kernels.shape[1], h, w, dtype=x.dtype)
         _planes_forward(p, x.detach().numpy(), out.numpy(), threads)
@@ -820,7 +824,7 @@ class _CvCorrelate(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, gy: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
+    def backward(ctx: Any, gy: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, k = ctx.saved_tensors
         p: CvPlan = ctx.plan
         gy = gy.contiguous()
@@ -831,7 +835,7 @@ class _CvCorrelate(torch.autograd.Function):
             b, c, h, w = x.shape
             g, n, kh, kw = k.shape
             xp = _borders.pad(x, _borders.padding_for((kh, kw), p.anchor), p.border, p.value)
-            gw = torch.nn.grad.conv2d_weight(xp, (c * n, 1, kh, kw), gy.reshape(b, c * n, h, w), groups=c)
+            gw = conv2d_weight(xp, (c * n, 1, kh, kw), gy.reshape(b, c * n, h, w), groups=c)
             gk = gw.reshape(c, n, kh, kw)
             gk = gk if g > 1 else gk.sum(0, keepdim=True)
         return gx, gk, None, None
@@ -912,7 +916,7 @@ def correlate_valid(xp: torch.Tensor, kernels: object, *, threads: int | None = 
     >>> correlate_valid(torch.ones(1, 2, 5, 5), torch.ones(3, 3, 3)).shape
     torch.Size([1, 6, 3, 3])
     """
-    kh, kw = tuple(kernels.shape if isinstance(kernels, torch.Tensor) else np.shape(kernels))[-2:]
+    kh, kw = tuple(kernels.shape if isinstance(kernels, torch.Tensor) else np.shape(cast("ArrayLike", kernels)))[-2:]
     y = correlate(xp, kernels, border="constant", anchor=(0, 0), threads=threads)
     return y[..., : xp.shape[-2] - kh + 1, : xp.shape[-1] - kw + 1]
 
