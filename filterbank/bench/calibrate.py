@@ -11,10 +11,10 @@ unit of work of one primitive, with the other terms of the model subtracted:
 - ``axpy_elem``: seconds per element of a shifted multiply-add (1-D factors up to 8 taps);
 - ``fft_elem_log``: seconds per ``n log2 n`` element of ``rfft2`` / ``irfft2``;
 - ``cmul_elem``: seconds per complex multiply of spectra;
-- ``cv_call``: the fixed cost of one ``cv2.filter2D`` call;
+- ``cv_call``: the fixed cost of one ``cv2.filter2D`` call through the engine (per plane of a batch);
 - ``cv_tap``: seconds per output pixel and tap of ``cv2.filter2D``'s direct sum on one thread,
   per kernel size (3x3, 5x5, 7x7, 11x11; float32 and uint8 alike, their median);
-- ``cv_dft_px``: seconds per padded-image pixel of ``cv2.filter2D``'s DFT path (15x15, 31x31) on one thread;
+- ``cv_dft_px``: seconds per ``n log2 n`` padded-image pixels of ``cv2.filter2D``'s DFT path (15x15, 31x31);
 - ``method_scale``: per method, the median of measured / estimated seconds of whole ``filter2d`` calls on
   :data:`SCALE_CASES` (what the primitive constants miss).
 
@@ -46,6 +46,7 @@ import torch.nn.functional as F
 from filterbank import plan
 from filterbank.bench import planner
 from filterbank.functional import filter2d
+from filterbank.plan import opencv
 from filterbank.plan.costs import TABLE_KEYS, write_costs
 from filterbank.plan.factors import _factors
 from filterbank.plan.separable import _factored
@@ -156,9 +157,10 @@ def calibrate_opencv(reps: int = 7) -> dict[str, object]:
     prev = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
-        tiny = np.zeros((4, 4), np.float32)
-        one = np.ones((1, 1))
-        call = _time(lambda: cv2.filter2D(tiny, -1, one), 200)
+        # one call through the engine (plan, job list, cv2), per plane of a batch of tiny planes
+        tiny = torch.zeros(256, 1, 4, 4)
+        p = opencv.make_plan(np.ones((1, 1)), torch.float32)
+        call = _time(lambda: opencv.run_tensor(p, tiny, threads=1), 20) / 256
         imgs: list[np.ndarray] = [
             rng.random((512, 512)).astype(np.float32),
             (rng.random((512, 512)) * 255).astype(np.uint8),
@@ -175,6 +177,7 @@ def calibrate_opencv(reps: int = 7) -> dict[str, object]:
         for k in (15, 31):
             ker = rng.normal(size=(k, k))
             padded = (imgs[0].shape[0] + k - 1) * (imgs[0].shape[1] + k - 1)  # the DFT transforms the padded image
+            padded *= math.log2(padded)
             dft += [
                 max(_time(lambda im=im, ker=ker: cv2.filter2D(im, -1, ker), reps) - call, 0.0) / padded for im in imgs
             ]

@@ -115,8 +115,9 @@ def _opencv_seconds(calls: int, pixels: int, padded: int, taps: int, dtypes: tup
     src, dst = dtypes
     f64 = _F64_FACTOR if torch.float64 in (src, dst) else 1.0
     if taps >= _opencv.dft_taps(src, dst):
-        # OpenCV's DFT transforms the image with its border: the padded area
-        return calls * (float(COSTS["cv_call"]) + padded * float(COSTS["cv_dft_px"]) * f64)  # type: ignore[arg-type]
+        # OpenCV's DFT transforms the image with its border: n log n of the padded area
+        per_call = padded * math.log2(max(padded, 2)) * float(COSTS["cv_dft_px"]) * f64  # type: ignore[arg-type]
+        return calls * (float(COSTS["cv_call"]) + per_call)  # type: ignore[arg-type]
     per_px = _direct_mac(taps, "cv_tap") * taps * f64
     # one-thread seconds, like every constant of the table: the engines share one thread policy
     return calls * float(COSTS["cv_call"]) + calls * pixels * per_px  # type: ignore[arg-type]

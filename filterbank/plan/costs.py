@@ -16,7 +16,8 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
 - ``cv_call``: the fixed cost of one ``cv2.filter2D`` call (the OpenCV engine);
 - ``cv_tap``: seconds per output pixel and kernel tap of ``cv2.filter2D``'s direct sum on one
   thread, per kernel area (taps);
-- ``cv_dft_px``: seconds per padded-image pixel of ``cv2.filter2D``'s DFT path on one thread;
+- ``cv_dft_px``: seconds per ``n log2 n`` of the padded image's pixels on ``cv2.filter2D``'s DFT path
+  (one thread);
 - ``method_scale``: per method, the median ratio of its measured end-to-end time (through
   ``filter2d``) to the model's estimate on a few representative calls: what the primitive
   constants miss (cache misses of large passes, fresh pages, per-op overheads).

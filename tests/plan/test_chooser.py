@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -57,7 +59,7 @@ FIXED_COSTS = {
     "call": 5.48e-6,
     "cv_call": 3.0e-6,
     "cv_tap": {9: 1.2e-10, 25: 1.0e-10, 49: 1.0e-10, 121: 1.0e-10},
-    "cv_dft_px": 2.0e-8,
+    "cv_dft_px": 1.0e-9,
     "method_scale": {},
 }
 
@@ -85,9 +87,10 @@ def test_chooser_decisions_on_fixed_costs(fixed_costs) -> None:
     assert p.estimates["opencv"] == pytest.approx(3.0e-6 + 1080 * 1920 * 9 * 1.2e-10)
     # the same without the OpenCV engine (a CUDA tensor, float16...): the exact direct sum
     assert plan.choose((1, 1, 1082, 1922), sob, exact=True)[0] == "direct"
-    # a bank of 32 Gabor 31x31 on 4 images: the FFT (OpenCV pays its DFT 128 times, 2e-8 per pixel)
+    # a bank of 32 Gabor 31x31 on 4 images: the FFT (OpenCV pays its DFT of the padded image 128 times)
     method, _, p = plan.choose((4, 1, 286, 286), gabor.float()[None], opencv=(F32, F32))
-    assert method == "fft" and p.estimates["opencv"] == pytest.approx(128 * (3.0e-6 + 286 * 286 * 2.0e-8))
+    dft = 286 * 286 * math.log2(286 * 286) * 1.0e-9  # n log n of the padded image
+    assert method == "fft" and p.estimates["opencv"] == pytest.approx(128 * (3.0e-6 + dft))
     # a rank-1 49x49 Gaussian on 24 planes of 512^2: separable beats OpenCV's DFT and the FFT
     assert plan.choose((24, 1, 560, 560), gauss49, opencv=(F32, F32))[0] == "separable"
 
@@ -109,7 +112,7 @@ def test_opencv_dft_threshold_follows_the_dtype_pair(fixed_costs) -> None:
     f32 = plan.estimate("opencv", shape, ksize, dtypes=(F32, F32))
     f64 = plan.estimate("opencv", shape, ksize, dtypes=(torch.float64, torch.float64))
     assert f32 == pytest.approx(3.0e-6 + 256 * 256 * 64 * 1.0e-10)
-    assert f64 == pytest.approx(3.0e-6 + 263 * 263 * 2.0e-8 * 2.0)  # DFT per padded pixel, float64 twice
+    assert f64 == pytest.approx(3.0e-6 + 263 * 263 * math.log2(263 * 263) * 1.0e-9 * 2.0)  # float64 costs twice
 
 
 def test_method_scale_multiplies_the_estimates(fixed_costs, monkeypatch) -> None:
