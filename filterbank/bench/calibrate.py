@@ -47,6 +47,7 @@ from filterbank import plan
 from filterbank.bench import planner
 from filterbank.functional import filter2d
 from filterbank.plan import opencv
+from filterbank.plan.chooser import LARGE_PLANE
 from filterbank.plan.costs import TABLE_KEYS, write_costs
 from filterbank.plan.factors import _factors
 from filterbank.plan.separable import _factored
@@ -194,6 +195,10 @@ SCALE_CASES = (
     planner.Case(256, 4, 1, 31, 32, "general", "float32", 1),
     planner.Case(128, 64, 1, 3, 4, "general", "uint8", 1),
     planner.Case(32, 64, 3, 31, 8, "lowrank", "uint8", 1),
+    planner.Case(1024, 1, 1, 15, 1, "general", "float32", 1),
+    planner.Case(1024, 2, 1, 31, 4, "lowrank", "float32", 1),
+    planner.Case(2048, 1, 1, 5, 1, "separable", "uint8", 1),
+    planner.Case(1024, 1, 3, 3, 3, "general", "float32", 1),
 )
 
 
@@ -209,7 +214,8 @@ def calibrate_scales(reps: int = 3) -> dict[str, float]:
             if est[m] > 1.0:  # the slow methods of a case are not what the scale is for
                 continue
             t = _time(lambda m=m, x=x, bank=bank: filter2d(x, bank, method=m), reps)
-            ratios.setdefault(m, []).append(t / est[m])
+            large = case.size**2 >= LARGE_PLANE  # output pixels per image (the padding keeps the size)
+            ratios.setdefault(f"{m}@large" if large else m, []).append(t / est[m])
     return {m: statistics.median(v) for m, v in sorted(ratios.items())}
 
 

@@ -189,11 +189,12 @@ def choose(
     est, facts = _estimates(shape, kernels, cands, budget, grad)
     if dtype == torch.float64:
         est = {k: (v if k == "direct" else v * _F64_FACTOR) for k, v in est.items()}
-    est = _scaled(est)
+    plane = (shape[2] - kh + 1) * (shape[3] - kw + 1)
+    est = _scaled(est, plane)
     if opencv is not None:
         prep = _prep_seconds(shape, (n, kh, kw), opencv[0])
         est = {k: v + prep for k, v in est.items()}
-        cv = estimate("opencv", shape, (n, kh, kw), dtypes=opencv) * _scale("opencv")
+        cv = estimate("opencv", shape, (n, kh, kw), dtypes=opencv) * _scale("opencv", plane)
         # under autograd: the input gradient is one more pass of the engine; a kernel gradient is
         # torch's convolution backward (about a direct forward); the others' backward ~ 2 forwards
         est["opencv"] = (2 * cv + est.get("direct", cv)) / 3 if grad else cv
@@ -202,13 +203,21 @@ def choose(
     return best, facts.get(best), Plan(best, est[best], est)
 
 
-def _scale(method: str) -> float:
-    return float(cast("dict[str, float]", COSTS.get("method_scale", {})).get(method, 1.0))
+#: Output pixels per image from which a call counts as large for ``method_scale`` (its passes leave the caches).
+LARGE_PLANE = 1 << 18
 
 
-def _scaled(est: dict[str, float]) -> dict[str, float]:
+def _scale(method: str, plane: int) -> float:
+    """``method_scale`` of a method for images of ``plane`` output pixels (``method@large`` from LARGE_PLANE)."""
+    table = cast("dict[str, float]", COSTS.get("method_scale", {}))
+    if plane >= LARGE_PLANE and f"{method}@large" in table:
+        return float(table[f"{method}@large"])
+    return float(table.get(method, 1.0))
+
+
+def _scaled(est: dict[str, float], plane: int) -> dict[str, float]:
     """The model's estimates times each method's measured end-to-end factor (``method_scale``)."""
-    return {m: v * _scale(m) for m, v in est.items()}
+    return {m: v * _scale(m, plane) for m, v in est.items()}
 
 
 def _estimates(

@@ -20,7 +20,8 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
   (one thread);
 - ``method_scale``: per method, the median ratio of its measured end-to-end time (through
   ``filter2d``) to the model's estimate on a few representative calls: what the primitive
-  constants miss (cache misses of large passes, fresh pages, per-op overheads).
+  constants miss (cache misses of large passes, fresh pages, per-op overheads); ``method@large``
+  is the ratio on images of ``LARGE_PLANE`` (512^2) output pixels or more.
 
 Calibration rewrites the data file with :func:`write_costs` (atomically), never
 a source file. :data:`COSTS` is the table loaded at import; the planner reads it
