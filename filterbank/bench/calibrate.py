@@ -143,6 +143,7 @@ def calibrate(reps: int = 7) -> dict[str, object]:
     costs["cmul_elem"] = statistics.median(cm)
     costs.update(calibrate_opencv(reps))
     plan.COSTS.update(costs)
+    costs["method_call"] = plan.COSTS["method_call"] = calibrate_fixed()
     costs["method_scale"] = calibrate_scales(max(3, reps // 2))
     costs["machine"] = (
         f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, float32 "
@@ -202,9 +203,26 @@ SCALE_CASES = (
 )
 
 
+def calibrate_fixed(reps: int = 9) -> dict[str, float]:
+    """Per method, measured minus estimated seconds of a whole ``filter2d`` call on a tiny image (>= 0)."""
+    plan.COSTS["method_scale"], plan.COSTS["method_call"] = {}, {}
+    out: dict[str, float] = {}
+    for kind in ("separable", "general"):
+        case = planner.Case(16, 1, 1, 13, 1, kind, "float32", 1)
+        x = planner.make_input(case)
+        bank = planner.bank_for(case.kind, case.ksize, case.bank)
+        _, methods, est = planner.planner_view(case, x, bank)
+        for m in methods:
+            t = _time(lambda m=m, x=x, bank=bank: filter2d(x, bank, method=m), reps)
+            out[m] = min(out.get(m, float("inf")), max(t - est[m], 0.0))
+    return dict(sorted(out.items()))
+
+
 def calibrate_scales(reps: int = 3) -> dict[str, float]:
-    """Per method, the median of measured / estimated seconds through ``filter2d`` on :data:`SCALE_CASES`."""
-    plan.COSTS["method_scale"] = {}
+    """Per method, the median of measured / estimated seconds through ``filter2d`` on :data:`SCALE_CASES`
+    (the fixed cost of ``method_call`` taken out of both)."""
+    fixed = cast("dict[str, float]", plan.COSTS["method_call"])
+    plan.COSTS["method_scale"], plan.COSTS["method_call"] = {}, {}
     ratios: dict[str, list[float]] = {}
     for case in SCALE_CASES:
         x = planner.make_input(case)
@@ -214,8 +232,10 @@ def calibrate_scales(reps: int = 3) -> dict[str, float]:
             if est[m] > 1.0:  # the slow methods of a case are not what the scale is for
                 continue
             t = _time(lambda m=m, x=x, bank=bank: filter2d(x, bank, method=m), reps)
+            t = max(t - fixed.get(m, 0.0), 0.1 * t)
             large = case.size**2 >= LARGE_PLANE  # output pixels per image (the padding keeps the size)
             ratios.setdefault(f"{m}@large" if large else m, []).append(t / est[m])
+    plan.COSTS["method_call"] = fixed
     return {m: statistics.median(v) for m, v in sorted(ratios.items())}
 
 
@@ -236,7 +256,7 @@ def _rounded(costs: dict[str, object]) -> dict[str, object]:
     for key, value in costs.items():
         if key in TABLE_KEYS:
             out[key] = {int(k): num(v) for k, v in sorted(cast("dict[int, float]", value).items())}
-        elif key == "method_scale":
+        elif key in ("method_scale", "method_call"):
             out[key] = {str(k): num(v) for k, v in sorted(cast("dict[str, float]", value).items())}
         elif key != "machine":
             out[key] = num(value)
@@ -246,7 +266,7 @@ def _rounded(costs: dict[str, object]) -> dict[str, object]:
 def _format(costs: dict[str, object]) -> str:
     lines = [f"machine: {costs['machine']}"]
     for key, value in costs.items():
-        if key in TABLE_KEYS or key == "method_scale":
+        if key in TABLE_KEYS or key in ("method_scale", "method_call"):
             d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(cast("dict[object, float]", value).items()))
             lines.append(f"{key}: {{{d}}}")
         elif key != "machine":

@@ -194,7 +194,7 @@ def choose(
     if opencv is not None:
         prep = _prep_seconds(shape, (n, kh, kw), opencv[0])
         est = {k: v + prep for k, v in est.items()}
-        cv = estimate("opencv", shape, (n, kh, kw), dtypes=opencv) * _scale("opencv", plane)
+        cv = estimate("opencv", shape, (n, kh, kw), dtypes=opencv) * _scale("opencv", plane) + _fixed("opencv")
         # under autograd: the input gradient is one more pass of the engine; a kernel gradient is
         # torch's convolution backward (about a direct forward); the others' backward ~ 2 forwards
         est["opencv"] = (2 * cv + est.get("direct", cv)) / 3 if grad else cv
@@ -215,9 +215,15 @@ def _scale(method: str, plane: int) -> float:
     return float(table.get(method, 1.0))
 
 
+def _fixed(method: str) -> float:
+    """``method_call``: a method's measured fixed seconds per call beyond the model."""
+    return float(cast("dict[str, float]", COSTS.get("method_call", {})).get(method, 0.0))
+
+
 def _scaled(est: dict[str, float], plane: int) -> dict[str, float]:
-    """The model's estimates times each method's measured end-to-end factor (``method_scale``)."""
-    return {m: v * _scale(m, plane) for m, v in est.items()}
+    """The model's estimates times each method's measured end-to-end factor (``method_scale``), plus its
+    fixed cost per call (``method_call``)."""
+    return {m: v * _scale(m, plane) + _fixed(m) for m, v in est.items()}
 
 
 def _estimates(

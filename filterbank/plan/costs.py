@@ -21,7 +21,9 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
 - ``method_scale``: per method, the median ratio of its measured end-to-end time (through
   ``filter2d``) to the model's estimate on a few representative calls: what the primitive
   constants miss (cache misses of large passes, fresh pages, per-op overheads); ``method@large``
-  is the ratio on images of ``LARGE_PLANE`` (512^2) output pixels or more.
+  is the ratio on images of ``LARGE_PLANE`` (512^2) output pixels or more;
+- ``method_call``: per method, the fixed seconds of one whole call on a tiny image beyond the
+  model's estimate (validation, caches, factorisation and spectrum look-ups, chunk set-up).
 
 Calibration rewrites the data file with :func:`write_costs` (atomically), never
 a source file. :data:`COSTS` is the table loaded at import; the planner reads it
@@ -56,6 +58,7 @@ COST_KEYS: tuple[str, ...] = (
     "cv_tap",
     "cv_dft_px",
     "method_scale",
+    "method_call",
 )
 
 #: Keys whose value is a table ``{taps: seconds}``.
@@ -77,9 +80,9 @@ def _normalise(costs: dict[str, object]) -> dict[str, object]:
     out: dict[str, object] = {"machine": str(costs["machine"])}
     for key in COST_KEYS[1:]:
         value = costs[key]
-        if key == "method_scale":
+        if key in ("method_scale", "method_call"):
             if not isinstance(value, dict):
-                raise ParameterError(f"`costs['method_scale']` must be a mapping method -> factor; got {value!r}")
+                raise ParameterError(f"`costs[{key!r}]` must be a mapping method -> number; got {value!r}")
             out[key] = {str(k): float(v) for k, v in sorted(value.items())}
             continue
         if key not in TABLE_KEYS:

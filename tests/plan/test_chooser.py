@@ -61,6 +61,7 @@ FIXED_COSTS = {
     "cv_tap": {9: 1.2e-10, 25: 1.0e-10, 49: 1.0e-10, 121: 1.0e-10},
     "cv_dft_px": 1.0e-9,
     "method_scale": {},
+    "method_call": {},
 }
 
 
