@@ -700,6 +700,11 @@ def _execute(p: CvPlan, calls: Sequence[Call], threads: int | None) -> None:
     taps = p.ksize[0] * p.ksize[1]
     work = sum(c[2].size for c in calls) * taps
     n = thread_count(work, threads)
+    if n == 1 and p.padding is None and not p.nan_guard:  # the common loop, with nothing between the calls
+        f, ddepth, anchor, code = cv2.filter2D, p.ddepth, p.anchor_xy, p.code
+        for src, k, dst in calls:
+            f(src, ddepth, k, dst, anchor, 0.0, code)
+        return
     if n == 1:
         for src, k, dst in calls:
             p.apply(src, k, dst)
@@ -746,11 +751,13 @@ def _planes_forward(p: CvPlan, x: np.ndarray, out: np.ndarray, threads: int | No
     b, c = x.shape[:2]
     g, n = p.kernels.shape[:2]
     calls: list[Call] = []
+    kernels = [[ks[m] for m in range(n)] for ks in p.kernels]  # views made once, not per plane
     for i in range(b):
+        xi, oi = x[i], out[i]
         for j in range(c):
-            src = p.prepare(x[i, j])
-            ks = p.kernels[j if g > 1 else 0]
-            calls += [(src, ks[m], out[i, j, m]) for m in range(n)]
+            src = xi[j] if p.padding is None else p.prepare(xi[j])
+            ks, oj = kernels[j if g > 1 else 0], oi[j]
+            calls += [(src, ks[m], oj[m]) for m in range(n)]
     _execute(p, calls, threads)
 
 
