@@ -20,6 +20,7 @@ from ._errors import (
     ShapeError,
     UnknownNameError,
 )
+from ._threads import set_threads
 from .bank import FilterBank
 from .functional import filter1d, filter2d, filter3d
 from .inject import bake, export_plain, freeze, inject, inject_model, param_groups, unfreeze
@@ -54,5 +55,6 @@ __all__ = [
     "kernels",
     "param_groups",
     "parametric",
+    "set_threads",
     "unfreeze",
 ]

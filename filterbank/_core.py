@@ -26,7 +26,7 @@ from ._errors import ParameterError, ShapeError
 from ._types import OPENCV_DFT_TAPS
 from .plan import nd as _plan_nd
 
-__all__ = ["border_value", "cast_kernels", "cast_output", "check_pixels", "compute_dtype", "filter_tensor"]
+__all__ = ["border_value", "cast_kernels", "cast_output", "check_pixels", "compute_dtype", "filter_tensor", "route"]
 
 _HALF = (torch.float16, torch.bfloat16)
 
@@ -179,8 +179,11 @@ def filter_tensor(
     Parameters
     ----------
     x : torch.Tensor
-        ``(B, C, H, W)`` (or ``(B, C, L)``, ``(B, C, D, H, W)``), already in the
-        computing dtype (that of ``kernels``).
+        ``(B, C, H, W)`` (or ``(B, C, L)``, ``(B, C, D, H, W)``). With ``out_dtype`` given
+        (``filter2d``) a 2-D input comes in its own dtype: the OpenCV engine reads it as it is
+        (uint8 stays uint8, as in ``cv2.filter2D``) and the torch methods cast it to the
+        computing dtype, that of ``kernels``. Otherwise (the layer, 1-D and 3-D), already in
+        the kernels' dtype.
     kernels : torch.Tensor
         ``(G, N, kh, kw)`` (as many spatial axes as ``x``) with ``G == 1`` (every
         channel by the same ``N`` kernels) or ``G == C`` (channel ``c`` by its own
@@ -194,7 +197,8 @@ def filter_tensor(
     value : float
         Border value for ``"constant"``.
     method : str
-        One of :data:`filterbank.plan.METHODS`.
+        One of :data:`filterbank.plan.METHODS`; ``"auto"`` weighs the OpenCV engine
+        (CPU inputs, see :func:`route`) against the torch methods.
     bias : torch.Tensor, optional
         ``(C * N,)``, added before the cast.
     out_dtype : torch.dtype, optional
@@ -236,9 +240,18 @@ def filter_tensor(
             x.shape[3] + left + right - kw + 1,
         )
         return torch.empty(shape, dtype=out_dtype or x.dtype, device=x.device)
-    xp = _borders.pad(x, pad4, border, value)
-    # Integer outputs below OpenCV's DFT threshold round like OpenCV only through the direct sum.
+    # Integer outputs below OpenCV's DFT threshold round like OpenCV only through the direct sum
+    # (or through OpenCV itself).
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
+    method = route(x, kernels, pad4, method, exact, out_dtype)
+    if method == "opencv":
+        # with a bias, an integer output is rounded once, after the bias (as on the torch path)
+        integer_out = out_dtype is not None and not out_dtype.is_floating_point
+        cv_out = kernels.dtype if bias is not None and integer_out else out_dtype
+        anchor = (pad4[0], pad4[2])
+        y = _plan.opencv.correlate(x, kernels, border=border, anchor=anchor, value=value, out_dtype=cv_out)
+        return y if bias is None else cast_output(y + bias.reshape(1, -1, 1, 1).to(y.dtype), out_dtype)
+    xp = _borders.pad(x if out_dtype is None else x.to(kernels.dtype), pad4, border, value)
     y = _plan.correlate(xp, kernels, method=method, exact=exact, bias=bias)
     return cast_output(y, out_dtype)
 
@@ -263,3 +276,46 @@ def _filter_nd(
     exact = out_dtype is not None and not out_dtype.is_floating_point and taps < OPENCV_DFT_TAPS
     y = _plan_nd.correlate_nd(xp, kernels, method=method, exact=exact, bias=bias)
     return cast_output(y, out_dtype)
+
+
+def route(
+    x: torch.Tensor,
+    kernels: torch.Tensor,
+    padding: tuple[int, int, int, int],
+    method: str,
+    exact: bool,
+    out_dtype: torch.dtype | None,
+) -> str:
+    """The method a core call runs: ``"opencv"``, a torch method, or ``"auto"`` for the torch planner.
+
+    ``auto`` weighs the OpenCV engine against the torch methods when it can run the
+    call (:func:`filterbank.plan.opencv.eligible`); a forced ``"opencv"`` that cannot
+    run raises.
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 1, 8, 8, dtype=torch.uint8)
+    >>> route(x, torch.ones(1, 1, 3, 3), (1, 1, 1, 1), "opencv", True, torch.uint8)
+    'opencv'
+    >>> route(x.cuda() if torch.cuda.is_available() else x.half(), torch.ones(1, 1, 3, 3), (1, 1, 1, 1), "auto",
+    ...       False, None)
+    'auto'
+    """
+    if method not in ("auto", "opencv"):
+        return method
+    pair = None if _plan.execute.tracing() else _plan.opencv.eligible(x, kernels, padding, out_dtype)
+    if method == "opencv":
+        if pair is None:
+            raise ParameterError(
+                "`method` 'opencv' runs cv2.filter2D: it needs a CPU input of uint8, uint16, int16, float32 or "
+                "float64 whose output dtype cv2.filter2D computes (float in and out under autograd), outside "
+                f"torch.compile / export tracing; got {x.dtype} on {x.device} -> {out_dtype or kernels.dtype}"
+            )
+        return method
+    if pair is None:
+        return "auto"
+    b, c, h, w = x.shape
+    g = kernels.shape[0]
+    hp, wp = h + padding[0] + padding[1], w + padding[2] + padding[3]
+    shape = (b * c, 1, hp, wp) if g == 1 else (b, c, hp, wp)
+    return _plan.choose(shape, kernels, exact=exact, opencv=pair)[0]

@@ -23,9 +23,10 @@ from . import _core
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
-from ._types import KernelLike
+from ._types import OPENCV_DFT_TAPS, KernelLike
 from ._validate import as_float, finite_kernel
 from .plan import nd as _plan_nd
+from .plan import opencv as _opencv
 
 __all__ = ["as_kernel_tensor", "filter1d", "filter2d", "filter3d"]
 
@@ -163,11 +164,16 @@ def filter2d(
         How the correlation is executed (:mod:`filterbank.plan`): ``"auto"``
         (default: the planner picks the cheapest method within the parity bound),
         ``"direct"``, ``"separable"`` (rank-1 kernels), ``"lowrank"`` (shared
-        row basis) or ``"fft"`` (cached kernel spectra). Every method stays within
-        the parity tolerance against ``cv2.filter2D``; ``auto`` keeps the direct
-        sum for integer outputs below OpenCV's DFT threshold
+        row basis), ``"fft"`` (cached kernel spectra) or ``"opencv"``
+        (``cv2.filter2D`` itself, on CPU input of a dtype pair it computes: its
+        output is OpenCV's bit for bit). Every method stays within the parity
+        tolerance against ``cv2.filter2D``; ``auto`` keeps an exact method
+        (direct sum or OpenCV) for integer outputs below OpenCV's DFT threshold
         (``filterbank._types.OPENCV_DFT_TAPS`` taps; see the Notes for how close
-        that is to OpenCV) and never uses the FFT in float32 below it.
+        the direct sum is to OpenCV) and never uses the FFT in float32 below it.
+        A numpy or CPU-tensor call's decision is cached per kernel values, image
+        shape and dtype and keywords, so repeated small calls cost about one
+        ``cv2.filter2D``.
 
     Returns
     -------
@@ -219,6 +225,11 @@ def filter2d(
     >>> filter2d(img, np.ones((2, 3, 3))).shape
     (4, 5, 2)
     """
+    if (method == "auto" or method == "opencv") and _fast_candidate(image):
+        # The fast path: the decision (and its validation) is cached per kernel, shape, dtype and keywords.
+        p = _opencv.fast_plan(image, kernel, border, anchor, value, out_dtype, method, _decide)
+        if p is not None:
+            return _opencv.run_fast(p, image) if isinstance(image, np.ndarray) else _opencv.run_tensor(p, image)
     return _filter(image, kernel, 2, border, anchor, value, out_dtype, method)
 
 
@@ -244,6 +255,65 @@ def _filter(
     if not isinstance(x, torch.Tensor):
         raise DTypeError(f"`{_INPUT_NAME[d]}` must be a numpy.ndarray or a torch.Tensor; got {type(x).__name__}")
     return _filter_torch(x, k, d, border, anchor, value, out_dtype, method)
+
+
+def _fast_candidate(image: Any) -> bool:
+    """A numpy image, or a CPU tensor outside autograd and tracing: the calls the fast path may take."""
+    if type(image) is np.ndarray:
+        return True
+    return (
+        isinstance(image, torch.Tensor)
+        and image.device.type == "cpu"
+        and not (image.requires_grad and torch.is_grad_enabled())
+        and not _plan.execute.tracing()
+    )
+
+
+def _decide(
+    image: np.ndarray | torch.Tensor, kernel: Any, border: Any, anchor: Any, value: Any, out_dtype: Any, method: str
+) -> _opencv.CvPlan | None:
+    """Validate a call and decide its engine: an OpenCV plan, or None for the full path.
+
+    The checks are the full path's (the same functions, the same errors). ``method="opencv"``
+    always gets a plan (or the error saying why it cannot); ``auto`` asks the planner, with
+    the OpenCV engine among the candidates, for the padded shape the torch path would use
+    (every plane a batch item). A kernel that needs its gradient takes the full path.
+    """
+    border = _borders.normalize_border(border)
+    value = as_float("value", value)
+    if method not in _plan.METHODS:
+        raise UnknownNameError("method", method, _plan.METHODS)
+    k = _kernel_array(kernel)
+    out: np.dtype | torch.dtype
+    if isinstance(image, np.ndarray):
+        out = _numpy_out_dtype(image, out_dtype)
+        src_t, out_t = (torch.from_numpy(np.empty(0, dtype=d)).dtype for d in (image.dtype, out))
+        planes = 1 if image.ndim == 2 else image.shape[2]
+        h, w = image.shape[:2]
+    else:
+        src_t = image.dtype
+        out = out_t = _torch_out_dtype(image, out_dtype)
+        h, w = image.shape[-2:]
+        planes = image.numel() // (h * w)
+    if isinstance(k, torch.Tensor):
+        if isinstance(image, torch.Tensor) and k.device != image.device:
+            raise DTypeError(f"`kernel` is on {k.device} but `image` is on {image.device}; move one of them")
+        if k.requires_grad and torch.is_grad_enabled():
+            return None  # the full path keeps the kernel's graph (or refuses a numpy image)
+        k = k.detach().cpu().double().numpy()
+    value = _core.border_value(value, border, src_t)
+    if method == "opencv":
+        return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value)
+    if not _opencv.supports(src_t, out_t) or planes == 0:
+        return None
+    kt = torch.from_numpy(np.array(k, dtype=np.float64)).to(_core.compute_dtype(src_t, out_t))
+    kt = kt.reshape(1, -1, *kt.shape[-2:])
+    top, bottom, left, right = _borders.padding_for((kt.shape[-2], kt.shape[-1]), anchor)
+    shape = (planes, 1, h + top + bottom, w + left + right)
+    exact = not out_t.is_floating_point and kt.shape[-1] * kt.shape[-2] < OPENCV_DFT_TAPS
+    if _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))[0] != "opencv":
+        return None
+    return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value)
 
 
 def _numpy_out_dtype(image: np.ndarray, out_dtype: Any, d: int = 2) -> np.dtype:
@@ -362,7 +432,7 @@ def _filter_tensor(
     ks = tuple(int(v) for v in kt.shape[1:])
     padding: Any = _borders.padding_for((ks[0], ks[1]), anchor) if d == 2 else _borders.padding_nd(ks, anchor)
     return _core.filter_tensor(
-        x.to(compute),
+        x if d == 2 else x.to(compute),  # 2-D: the core casts (the OpenCV engine reads the input's own dtype)
         kt.unsqueeze(0),
         padding=padding,
         border=border,

@@ -306,10 +306,12 @@ class FilterConv2d(_FilterConv, nn.Conv2d):
         refused (it would mean nothing).
     bias : bool
         Add a bias (initialised to zero; frozen in frozen and parametric mode).
-    method : {"auto", "direct", "separable", "lowrank", "fft"}
+    method : {"auto", "direct", "separable", "lowrank", "fft", "opencv"}
         How the convolution is executed (:mod:`filterbank.plan`). ``"auto"``
         picks the cheapest method whose error stays within the OpenCV parity
-        tolerance; ``"direct"`` is the plain grouped ``F.conv2d``.
+        tolerance; ``"direct"`` is the plain grouped ``F.conv2d``; ``"opencv"``
+        is ``cv2.filter2D`` on CPU float32 / float64 input, differentiable
+        (its backward is again a correlation, with the flipped kernels).
         ``"separable"`` needs rank-1 kernels that stay so: it is refused with
         ``mode="trainable"`` or ``"parametric"``, and in a forward pass while the
         weight requires grad (use ``"lowrank"``, exact for any kernel).

@@ -34,12 +34,13 @@ def test_filter2d_and_filterconv2d_route_through_the_same_core(monkeypatch) -> N
     bank = np.stack([kernels.sobel(1, 0, 3), kernels.gaussian((5, 3), 1.0, 0.8)[1:4]])  # (2, 3, 3)
     x = torch.rand(2, 3, 17, 19)
 
-    y_fn = filter2d(x, bank)
+    # a torch method forced: ``auto`` may answer a CPU call from the OpenCV engine's cached fast path
+    y_fn = filter2d(x, bank, method="direct")
     assert core_calls == [(1, 2, 3, 3)]  # one bank for every channel
-    layer = FilterConv2d(bank, in_channels=3)
+    layer = FilterConv2d(bank, in_channels=3, method="direct")
     y_layer = layer(x)
     assert core_calls == [(1, 2, 3, 3), (3, 2, 3, 3)]  # one bank per channel (the depthwise weight)
-    y_np = filter2d(x[0].permute(1, 2, 0).numpy(), bank)
+    y_np = filter2d(x[0].permute(1, 2, 0).numpy(), bank, method="direct")
     y_unbatched = layer(x[0])
     assert len(core_calls) == 4 and len(plan_calls) == 4  # each call: the core once, the planner once
     assert old_entries == []  # neither goes through the older entry points
@@ -47,6 +48,10 @@ def test_filter2d_and_filterconv2d_route_through_the_same_core(monkeypatch) -> N
     assert torch.allclose(y_layer, y_fn, rtol=0, atol=tol)
     assert torch.allclose(y_unbatched, y_layer[0], rtol=0, atol=0)
     np.testing.assert_allclose(y_np, y_fn[0].permute(1, 2, 0).numpy(), rtol=0, atol=0)
+    # under ``auto`` (the OpenCV engine or a torch method, by estimated cost) they agree within the same bound
+    auto_layer = FilterConv2d(bank, in_channels=3)
+    assert torch.allclose(filter2d(x, bank), auto_layer(x), rtol=0, atol=tol)
+    assert torch.allclose(filter2d(x, bank), y_fn, rtol=0, atol=tol)
 
 
 def test_one_input_channel_is_bit_identical_between_function_and_layer() -> None:
@@ -125,10 +130,15 @@ def test_integer_output_below_the_dft_threshold_uses_the_direct_sum(monkeypatch)
 
     monkeypatch.setattr(plan, "correlate", spy)
     img = (RNG.random((20, 20)) * 255).astype(np.uint8)
-    filter2d(img, np.ones((11, 11)) / 121)  # 121 taps: exact
-    filter2d(img, np.ones((12, 12)) / 144)  # 144 taps: OpenCV itself uses a DFT
-    filter2d(img.astype(np.float32), np.ones((3, 3)))  # float output: no exactness constraint
+    # forced torch method: ``auto`` may run the OpenCV engine, which never reaches plan.correlate
+    filter2d(img, np.ones((11, 11)) / 121, method="direct")  # 121 taps: exact
+    filter2d(img, np.ones((12, 12)) / 144, method="direct")  # 144 taps: OpenCV itself uses a DFT
+    filter2d(img.astype(np.float32), np.ones((3, 3)), method="direct")  # float output: no exactness constraint
     assert seen == [True, False, False]
+    # the torch planner under ``auto`` (a float16 image: not an OpenCV dtype) gets the flag too
+    seen.clear()
+    filter2d(torch.from_numpy(img).half(), torch.ones(3, 3) / 9)
+    assert seen == [False]
 
 
 def test_layout_errors() -> None:

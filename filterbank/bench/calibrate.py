@@ -10,7 +10,13 @@ unit of work of one primitive, with the other terms of the model subtracted:
 - ``gemm_flop``: seconds per flop of the banded-Toeplitz 1-D passes (``separable``);
 - ``axpy_elem``: seconds per element of a shifted multiply-add (1-D factors up to 8 taps);
 - ``fft_elem_log``: seconds per ``n log2 n`` element of ``rfft2`` / ``irfft2``;
-- ``cmul_elem``: seconds per complex multiply of spectra.
+- ``cmul_elem``: seconds per complex multiply of spectra;
+- ``cv_call``: the fixed cost of one ``cv2.filter2D`` call through the engine (per plane of a batch);
+- ``cv_tap``: seconds per output pixel and tap of ``cv2.filter2D``'s direct sum on one thread,
+  per kernel size (3x3, 5x5, 7x7, 11x11; float32 and uint8 alike, their median);
+- ``cv_dft_px``: seconds per ``n log2 n`` padded-image pixels of ``cv2.filter2D``'s DFT path (15x15, 31x31);
+- ``method_scale``: per method, the median of measured / estimated seconds of whole ``filter2d`` calls on
+  :data:`SCALE_CASES` (what the primitive constants miss).
 
 Usage::
 
@@ -32,11 +38,17 @@ import time
 from pathlib import Path
 from typing import cast
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from filterbank import plan
-from filterbank.plan.costs import write_costs
+from filterbank.bench import planner
+from filterbank.functional import filter2d
+from filterbank.plan import opencv
+from filterbank.plan.chooser import LARGE_PLANE
+from filterbank.plan.costs import TABLE_KEYS, write_costs
 from filterbank.plan.factors import _factors
 from filterbank.plan.separable import _factored
 
@@ -77,13 +89,16 @@ def calibrate(reps: int = 7) -> dict[str, object]:
     costs["axpy_elem"] = statistics.median(ax)
 
     direct: dict[int, float] = {}
+    direct1: dict[int, float] = {}
     for k, m, n, s in [(3, 16, 4, 224), (7, 8, 8, 224), (15, 4, 16, 256), (31, 4, 32, 256), (49, 2, 48, 256)]:
         x = torch.rand(m, 1, s + k - 1, s + k - 1)
         w = torch.randn(n, 1, k, k)
         t = _time(lambda x=x, w=w: F.conv2d(x, w), reps)
         outs = m * n * s * s
         direct[k * k] = max(t - call, 0.5 * t) / (outs * k * k)
-    costs["direct_mac"] = direct
+        t1 = _time(lambda x=x, w=w: F.conv2d(x, w[:1]), reps)  # one output channel: a single kernel
+        direct1[k * k] = max(t1 - call, 0.5 * t1) / (m * s * s * k * k)
+    costs["direct_mac"], costs["direct_mac1"] = direct, direct1
 
     def solve(key: str, method: str, cases) -> float:
         vals = []
@@ -126,12 +141,102 @@ def calibrate(reps: int = 7) -> dict[str, object]:
         cm.append(t2 / spec.numel())
     costs["fft_elem_log"] = statistics.median(fl)
     costs["cmul_elem"] = statistics.median(cm)
+    costs.update(calibrate_opencv(reps))
+    plan.COSTS.update(costs)
+    costs["method_call"] = plan.COSTS["method_call"] = calibrate_fixed()
+    costs["method_scale"] = calibrate_scales(max(3, reps // 2))
     costs["machine"] = (
         f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, float32 "
         f"(filterbank.bench.calibrate, {time.strftime('%Y-%m-%d')})"
     )
     plan.COSTS.update(costs)
     return costs
+
+
+def calibrate_opencv(reps: int = 7) -> dict[str, object]:
+    """The OpenCV engine's constants, measured on one OpenCV thread (the engine spreads calls itself)."""
+    rng = np.random.default_rng(0)
+    prev = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        # one call through the engine (plan, job list, cv2), per plane of a batch of tiny planes
+        tiny = torch.zeros(256, 1, 4, 4)
+        p = opencv.make_plan(np.ones((1, 1)), torch.float32)
+        call = _time(lambda: opencv.run_tensor(p, tiny, threads=1), 20) / 256
+        imgs: list[np.ndarray] = [
+            rng.random((512, 512)).astype(np.float32),
+            (rng.random((512, 512)) * 255).astype(np.uint8),
+        ]
+        taps: dict[int, float] = {}
+        for k in (3, 5, 7, 11):
+            ker = rng.normal(size=(k, k))
+            per = [
+                max(_time(lambda im=im, ker=ker: cv2.filter2D(im, -1, ker), reps) - call, 0.0) / (im.size * k * k)
+                for im in imgs
+            ]
+            taps[k * k] = statistics.median(per)
+        dft = []
+        for k in (15, 31):
+            ker = rng.normal(size=(k, k))
+            padded = (imgs[0].shape[0] + k - 1) * (imgs[0].shape[1] + k - 1)  # the DFT transforms the padded image
+            padded *= math.log2(padded)
+            dft += [
+                max(_time(lambda im=im, ker=ker: cv2.filter2D(im, -1, ker), reps) - call, 0.0) / padded for im in imgs
+            ]
+    finally:
+        cv2.setNumThreads(prev)
+    return {"cv_call": call, "cv_tap": taps, "cv_dft_px": statistics.median(dft)}
+
+
+#: End-to-end calls on which each method's estimate is compared with its measured time (one thread).
+SCALE_CASES = (
+    *planner.FAST_GRID,
+    planner.Case(1024, 8, 1, 7, 1, "separable", "float32", 1),
+    planner.Case(512, 1, 3, 15, 8, "separable", "float32", 1),
+    planner.Case(256, 4, 1, 31, 32, "general", "float32", 1),
+    planner.Case(128, 64, 1, 3, 4, "general", "uint8", 1),
+    planner.Case(32, 64, 3, 31, 8, "lowrank", "uint8", 1),
+    planner.Case(1024, 1, 1, 15, 1, "general", "float32", 1),
+    planner.Case(1024, 2, 1, 31, 4, "lowrank", "float32", 1),
+    planner.Case(2048, 1, 1, 5, 1, "separable", "uint8", 1),
+    planner.Case(1024, 1, 3, 3, 3, "general", "float32", 1),
+)
+
+
+def calibrate_fixed(reps: int = 9) -> dict[str, float]:
+    """Per method, measured minus estimated seconds of a whole ``filter2d`` call on a tiny image (>= 0)."""
+    plan.COSTS["method_scale"], plan.COSTS["method_call"] = {}, {}
+    out: dict[str, float] = {}
+    for kind in ("separable", "general"):
+        case = planner.Case(16, 1, 1, 13, 1, kind, "float32", 1)
+        x = planner.make_input(case)
+        bank = planner.bank_for(case.kind, case.ksize, case.bank)
+        _, methods, est = planner.planner_view(case, x, bank)
+        for m in methods:
+            t = _time(lambda m=m, x=x, bank=bank: filter2d(x, bank, method=m), reps)
+            out[m] = min(out.get(m, float("inf")), max(t - est[m], 0.0))
+    return dict(sorted(out.items()))
+
+
+def calibrate_scales(reps: int = 3) -> dict[str, float]:
+    """Per method, the median of measured / estimated seconds through ``filter2d`` on :data:`SCALE_CASES`
+    (the fixed cost of ``method_call`` taken out of both)."""
+    fixed = cast("dict[str, float]", plan.COSTS["method_call"])
+    plan.COSTS["method_scale"], plan.COSTS["method_call"] = {}, {}
+    ratios: dict[str, list[float]] = {}
+    for case in SCALE_CASES:
+        x = planner.make_input(case)
+        bank = planner.bank_for(case.kind, case.ksize, case.bank)
+        _, methods, est = planner.planner_view(case, x, bank)
+        for m in methods:
+            if est[m] > 1.0:  # the slow methods of a case are not what the scale is for
+                continue
+            t = _time(lambda m=m, x=x, bank=bank: filter2d(x, bank, method=m), reps)
+            t = max(t - fixed.get(m, 0.0), 0.1 * t)
+            large = case.size**2 >= LARGE_PLANE  # output pixels per image (the padding keeps the size)
+            ratios.setdefault(f"{m}@large" if large else m, []).append(t / est[m])
+    plan.COSTS["method_call"] = fixed
+    return {m: statistics.median(v) for m, v in sorted(ratios.items())}
 
 
 def _rounded(costs: dict[str, object]) -> dict[str, object]:
@@ -148,18 +253,24 @@ def _rounded(costs: dict[str, object]) -> dict[str, object]:
         return float(f"{float(v):.3g}")  # type: ignore[arg-type]
 
     out: dict[str, object] = {"machine": costs["machine"]}
-    out["direct_mac"] = {int(k): num(v) for k, v in sorted(cast("dict[int, float]", costs["direct_mac"]).items())}
-    for key in ("gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"):
-        out[key] = num(costs[key])
+    for key, value in costs.items():
+        if key in TABLE_KEYS:
+            out[key] = {int(k): num(v) for k, v in sorted(cast("dict[int, float]", value).items())}
+        elif key in ("method_scale", "method_call"):
+            out[key] = {str(k): num(v) for k, v in sorted(cast("dict[str, float]", value).items())}
+        elif key != "machine":
+            out[key] = num(value)
     return out
 
 
 def _format(costs: dict[str, object]) -> str:
     lines = [f"machine: {costs['machine']}"]
-    d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(cast("dict[int, float]", costs["direct_mac"]).items()))
-    lines.append(f"direct_mac: {{{d}}}")
-    for key in ("gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"):
-        lines.append(f"{key}: {float(costs[key]):.3g}")  # type: ignore[arg-type]
+    for key, value in costs.items():
+        if key in TABLE_KEYS or key in ("method_scale", "method_call"):
+            d = ", ".join(f"{k}: {v:.3g}" for k, v in sorted(cast("dict[object, float]", value).items()))
+            lines.append(f"{key}: {{{d}}}")
+        elif key != "machine":
+            lines.append(f"{key}: {float(value):.3g}")  # type: ignore[arg-type]
     return "\n".join(lines)
 
 
@@ -167,7 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--write", action="store_true", help="rewrite filterbank/plan/costs.json")
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (default 1: the table holds one-thread costs, as the engines share one thread policy)",
+    )
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
     costs = _rounded(calibrate(args.reps))

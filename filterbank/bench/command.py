@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
+import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import cv2
 import torch
 
+from . import planner
 from .report import table, write_json
 from .timing import measure_memory, memory_probe, run_workload, tune_malloc
 from .workloads import WORKLOADS, build, optional_kornia
@@ -54,9 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--malloc",
         choices=["tuned", "default"],
-        default="tuned",
-        help="tuned (default): glibc keeps freed blocks (no page faults on every large allocation, as with "
-        "jemalloc/tcmalloc); default: glibc's own settings",
+        default="default",
+        help="default (default): glibc's own settings, what a user's process gets; tuned: glibc keeps freed "
+        "blocks (no page faults on every large allocation, as with jemalloc/tcmalloc), reported as such",
+    )
+    ap.add_argument(
+        "--load",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run N busy processes (one spinning Python loop each) beside the measurement: a shared CPU",
+    )
+    ap.add_argument(
+        "--planner",
+        action="store_true",
+        help="the planner sweep instead of the workloads: auto against every method it may choose, on a grid",
+    )
+    ap.add_argument("--fast", action="store_true", help="with --planner: a small sub-grid (seconds)")
+    ap.add_argument(
+        "--sample", type=int, default=0, metavar="N", help="with --planner: N cases drawn from the full grid (seeded)"
     )
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory column (saves a minute)")
@@ -78,11 +97,35 @@ def _cpu_name() -> str:
 def _header(args: argparse.Namespace, device: torch.device, threads: int, tuned: bool) -> str:
     kn = optional_kornia()
     gpu = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
         f"machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()}; threads {threads}; device {device}{gpu}"
         f"\ntorch {torch.__version__}, OpenCV {cv2.__version__}, kornia {kn.__version__ if kn else 'absent'}, "
-        f"float32, {args.reps} reps (median), {args.warmup} warm-up, malloc {'tuned' if tuned else 'default'}"
+        f"{args.reps} reps (median), {args.warmup} warm-up, malloc {'tuned' if tuned else 'default'}, "
+        f"{args.load} busy processes beside (--load), 1-min load average {load:.2f} at the start"
     )
+
+
+@contextlib.contextmanager
+def busy_processes(n: int) -> Iterator[list[subprocess.Popen]]:
+    """Run ``n`` processes that spin a CPU each for the duration of the block (``--load N``).
+
+    Examples
+    --------
+    >>> with busy_processes(1) as procs:
+    ...     procs[0].poll() is None
+    True
+    >>> procs[0].poll() is not None
+    True
+    """
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(max(0, n))]
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
 
 
 def _run(args: argparse.Namespace, device: torch.device, threads: int, log: Callable[[str], None]) -> dict[str, Any]:
@@ -126,9 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Notes
     -----
-    The torch and OpenCV thread counts are restored on return; ``--malloc tuned`` (the default)
-    changes glibc's allocator settings for the rest of the process (pass ``--malloc default`` when
-    calling it inside a larger program).
+    The torch and OpenCV thread counts are restored on return; ``--malloc tuned`` changes glibc's
+    allocator settings for the rest of the process (the default, ``--malloc default``, leaves them).
+    ``--planner`` runs the planner sweep (:mod:`filterbank.bench.planner`) and returns 1 when
+    ``auto`` was more than 1.2x the best method somewhere on the grid.
 
     Examples
     --------
@@ -151,7 +195,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.memory_probe:
             return memory_probe(args.memory_probe, device)
-        results = _run(args, device, threads, _log(args.quiet))
+        with busy_processes(args.load):
+            if args.planner:
+                log = _log(args.quiet)
+                return planner.run(fast=args.fast, reps=args.reps, json_path=args.json, log=log, sample=args.sample)
+            results = _run(args, device, threads, _log(args.quiet))
     finally:  # the caller's thread counts come back (filterbank bench may run inside a larger program)
         torch.set_num_threads(before[0])
         cv2.setNumThreads(before[1])

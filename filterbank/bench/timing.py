@@ -202,6 +202,7 @@ def measure_memory(w: Workload, device: torch.device, log: Callable[[str], None]
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = str(_PACKAGE_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["FILTERBANK_BUFFER_POOL"] = "0"  # a recycled output would not show in the resident set: count it
     for i, c in enumerate(w.contenders):
         log(f"[{w.key}] peak memory: {c.name}")
         cmd = [sys.executable, "-m", "filterbank.bench", "--memory-probe", f"{w.key}:{i}"]

@@ -1,7 +1,8 @@
 """How a bank of kernels is executed on padded input: the planner.
 
-Four exact-enough methods compute the same 'valid' correlation of every padded
-image with every kernel (what ``cv2.filter2D`` computes once the border is added):
+Four exact-enough torch methods compute the same 'valid' correlation of every
+padded image with every kernel (what ``cv2.filter2D`` computes once the border
+is added), and on CPU inputs a fifth engine is ``cv2.filter2D`` itself:
 
 ``direct``
     One ``F.conv2d`` in which every image is a batch item and every kernel an
@@ -32,6 +33,14 @@ image with every kernel (what ``cv2.filter2D`` computes once the border is added
     path sets from ``OPENCV_DFT_TAPS`` taps, but not within the 1e-6 bound below,
     so ``auto`` never uses it for float32 kernels under ``OPENCV_DFT_TAPS`` taps.
 
+``opencv``
+    ``cv2.filter2D`` on CPU inputs (numpy arrays, CPU tensors as zero-copy views)
+    of every dtype pair it computes, with filterbank's borders and anchors,
+    banks and batches over a thread pool, and an autograd backward that is again
+    a correlation (:mod:`~filterbank.plan.opencv`). Its output is OpenCV's, bit for
+    bit. It runs on the unpadded input, so :func:`filterbank._core.filter_tensor`
+    routes to it before padding (:func:`filterbank._core.route`).
+
 ``auto`` picks the cheapest method allowed by the accuracy rules with a cost
 model whose constants (:data:`COSTS`, the package data file ``costs.json``) were
 measured on the machine named there by ``python -m filterbank.bench.calibrate``, which
@@ -58,7 +67,9 @@ inside the windows that cover it),
 (Toeplitz GEMM passes and shifted sums), :mod:`~filterbank.plan.fft`,
 :mod:`~filterbank.plan.nd` (the same methods and rules for 1-D and 3-D kernels),
 :mod:`~filterbank.plan.direct`, :mod:`~filterbank.plan.chooser` (cost model and
-choice) and :mod:`~filterbank.plan.execute` (:func:`correlate`, the one entry point).
+choice), :mod:`~filterbank.plan.opencv` (the OpenCV engine: ``cv2.filter2D`` itself on CPU
+inputs, chosen by ``auto`` when it is estimated cheapest, or with ``method="opencv"``) and
+:mod:`~filterbank.plan.execute` (:func:`correlate`, the one entry point).
 
 Examples
 --------
@@ -71,7 +82,7 @@ torch.Size([2, 12, 6, 6])
 
 from __future__ import annotations
 
-from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, nd, nonfinite, separable
+from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, nd, nonfinite, opencv, separable
 from .accuracy import allowed
 from .cache import DEFAULT_CACHE_BUDGET, CacheInfo, cache_info, clear_cache, set_cache_budget
 from .chooser import METHODS, Plan, choose, estimate
@@ -102,7 +113,7 @@ __all__ = [
 ]
 
 
-_SUBMODULES = (accuracy, cache, chooser, costs, direct, execute, factors, fft, nonfinite, separable)
+_SUBMODULES = (accuracy, cache, chooser, costs, direct, execute, factors, fft, nonfinite, opencv, separable)
 
 
 def __getattr__(name: str) -> object:

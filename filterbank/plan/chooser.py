@@ -10,6 +10,7 @@ from typing import cast
 import torch
 
 from .._errors import ParameterError, UnknownNameError
+from . import opencv as _opencv
 from .accuracy import _budget, allowed
 from .costs import COSTS
 from .factors import _Factors, _factors
@@ -19,7 +20,8 @@ from .separable import _blk, _uses_shifts
 __all__ = ["METHODS", "Plan", "choose", "estimate"]
 
 #: Execution methods known to the planner (``auto`` chooses among the others).
-METHODS: tuple[str, ...] = ("auto", "direct", "separable", "lowrank", "fft")
+METHODS: tuple[str, ...] = ("auto", "direct", "separable", "lowrank", "fft", "opencv")
+
 
 #: How much cheaper the FFT must be estimated before ``auto`` prefers it to an exact-order method.
 _FFT_MARGIN = 1.15
@@ -37,8 +39,8 @@ class Plan:
     estimates: dict[str, float]
 
 
-def _direct_mac(taps: int) -> float:
-    table = sorted(cast("dict[int, float]", COSTS["direct_mac"]).items())  # load_costs makes it taps -> seconds
+def _direct_mac(taps: int, key: str = "direct_mac") -> float:
+    table = sorted(cast("dict[int, float]", COSTS[key]).items())  # load_costs makes it taps -> seconds
     if taps <= table[0][0]:
         return table[0][1]
     for (t0, c0), (t1, c1) in itertools.pairwise(table):
@@ -49,13 +51,19 @@ def _direct_mac(taps: int) -> float:
 
 
 def estimate(
-    method: str, shape: tuple[int, int, int, int], ksize: tuple[int, int, int], P: int = 0, grad: bool = False
+    method: str,
+    shape: tuple[int, int, int, int],
+    ksize: tuple[int, int, int],
+    P: int = 0,
+    grad: bool = False,
+    dtypes: tuple[torch.dtype, torch.dtype] = (torch.float32, torch.float32),
 ) -> float:
     """Estimated seconds of one method for ``shape = (M, G, Hp, Wp)`` and ``ksize = (N, kh, kw)``.
 
     ``P`` is the number of row-basis rows for ``separable`` / ``lowrank``; ``grad`` whether
     autograd is recording (short factors then run as GEMMs, not as shifted multiply-adds).
-    The constants are :data:`~filterbank.plan.costs.COSTS`.
+    ``dtypes`` is the ``(input, output)`` pair of the ``opencv`` engine (its direct sum
+    and its DFT threshold depend on it). The constants are :data:`~filterbank.plan.costs.COSTS`.
 
     Examples
     --------
@@ -72,7 +80,11 @@ def estimate(
     imgs = m * g
     outs = imgs * n * h * w
     if method == "direct":
-        return call + _direct_mac(kh * kw) * outs * kh * kw
+        # per output channel of one F.conv2d: n (a bank on G == 1 input) or 1 (grouped, one kernel per group)
+        mac, mac1 = _direct_mac(kh * kw), _direct_mac(kh * kw, "direct_mac1")
+        return call + (mac + (mac1 - mac) / n) * outs * kh * kw
+    if method == "opencv":
+        return _opencv_seconds(imgs * n, h * w, hp * wp, kh * kw, dtypes)
     if method in ("separable", "lowrank") and _uses_shifts(kh, kw, grad):
         # rows: P filters of up to kw taps over the padded rows; columns: per output, P (lowrank) or 1 filters
         share = 1 if method == "separable" else P
@@ -98,16 +110,47 @@ def estimate(
     raise UnknownNameError("method", method, METHODS)
 
 
+def _opencv_seconds(calls: int, pixels: int, padded: int, taps: int, dtypes: tuple[torch.dtype, torch.dtype]) -> float:
+    """``calls`` ``cv2.filter2D`` calls of ``pixels`` outputs each: direct sum or DFT, on the engine's threads."""
+    src, dst = dtypes
+    f64 = _F64_FACTOR if torch.float64 in (src, dst) else 1.0
+    if taps >= _opencv.dft_taps(src, dst):
+        # OpenCV's DFT transforms the image with its border: n log n of the padded area
+        per_call = padded * math.log2(max(padded, 2)) * float(COSTS["cv_dft_px"]) * f64  # type: ignore[arg-type]
+        return calls * (float(COSTS["cv_call"]) + per_call)  # type: ignore[arg-type]
+    per_px = _direct_mac(taps, "cv_tap") * taps * f64
+    # one-thread seconds, like every constant of the table: the engines share one thread policy
+    return calls * float(COSTS["cv_call"]) + calls * pixels * per_px  # type: ignore[arg-type]
+
+
+def _prep_seconds(shape: tuple[int, int, int, int], ksize: tuple[int, int, int], src: torch.dtype) -> float:
+    """What the torch engines pay around the correlation and the OpenCV engine does not: the padded
+    copy and, for integer input, the cast in and the rounding and saturation out."""
+    m, g, hp, wp = shape
+    n, kh, kw = ksize
+    mem = float(COSTS["mem_elem"])  # type: ignore[arg-type]
+    t = mem * m * g * hp * wp
+    if not src.is_floating_point:
+        h, w = hp - kh + 1, wp - kw + 1
+        t += mem * m * g * (h * w + 3 * n * h * w)
+    return t
+
+
 def choose(
     x_shape: tuple[int, int, int, int],
     kernels: torch.Tensor,
     *,
     method: str = "auto",
     exact: bool = False,
+    opencv: tuple[torch.dtype, torch.dtype] | None = None,
 ) -> tuple[str, _Factors | None, Plan]:
     """Pick the method for padded input ``(M, G, Hp, Wp)`` and kernels ``(G, N, kh, kw)``.
 
     Returns the method, its factors (``separable`` / ``lowrank``) and the :class:`Plan`.
+    ``opencv`` is the ``(input, output)`` dtype pair when the OpenCV engine can run the
+    call (a CPU input of a pair ``cv2.filter2D`` computes): it is then a candidate of
+    ``auto``, weighed against the torch methods plus what they pay around the
+    correlation (padding, integer casts). ``None``: torch methods only.
 
     Examples
     --------
@@ -143,6 +186,52 @@ def choose(
             raise ParameterError(f"`method` 'fft' needs float32 or float64; got {dtype}")
         return method, f, Plan(method, float("nan"), {})
     cands = allowed(dtype, taps, exact=exact, requires_grad=grad)
+    est, facts = _estimates(shape, kernels, cands, budget, grad)
+    if dtype == torch.float64:
+        est = {k: (v if k == "direct" else v * _F64_FACTOR) for k, v in est.items()}
+    plane = (shape[2] - kh + 1) * (shape[3] - kw + 1)
+    est = _scaled(est, plane)
+    if opencv is not None:
+        prep = _prep_seconds(shape, (n, kh, kw), opencv[0])
+        est = {k: v + prep for k, v in est.items()}
+        cv = estimate("opencv", shape, (n, kh, kw), dtypes=opencv) * _scale("opencv", plane) + _fixed("opencv")
+        # under autograd: the input gradient is one more pass of the engine; a kernel gradient is
+        # torch's convolution backward (about a direct forward); the others' backward ~ 2 forwards
+        est["opencv"] = (2 * cv + est.get("direct", cv)) / 3 if grad else cv
+    # The FFT's float32 error (~2e-7 of the scale) is larger than the others' (~1e-7): it must win clearly.
+    best = min(est, key=lambda mth: est[mth] * (_FFT_MARGIN if mth == "fft" else 1.0))
+    return best, facts.get(best), Plan(best, est[best], est)
+
+
+#: Output pixels per image from which a call counts as large for ``method_scale`` (its passes leave the caches).
+LARGE_PLANE = 1 << 18
+
+
+def _scale(method: str, plane: int) -> float:
+    """``method_scale`` of a method for images of ``plane`` output pixels (``method@large`` from LARGE_PLANE)."""
+    table = cast("dict[str, float]", COSTS.get("method_scale", {}))
+    if plane >= LARGE_PLANE and f"{method}@large" in table:
+        return float(table[f"{method}@large"])
+    return float(table.get(method, 1.0))
+
+
+def _fixed(method: str) -> float:
+    """``method_call``: a method's measured fixed seconds per call beyond the model."""
+    return float(cast("dict[str, float]", COSTS.get("method_call", {})).get(method, 0.0))
+
+
+def _scaled(est: dict[str, float], plane: int) -> dict[str, float]:
+    """The model's estimates times each method's measured end-to-end factor (``method_scale``), plus its
+    fixed cost per call (``method_call``)."""
+    return {m: v * _scale(m, plane) + _fixed(m) for m, v in est.items()}
+
+
+def _estimates(
+    shape: tuple[int, int, int, int], kernels: torch.Tensor, cands: tuple[str, ...], budget: float, grad: bool
+) -> tuple[dict[str, float], dict[str, _Factors | None]]:
+    """Estimated seconds of every candidate torch method (factorisations where they exist)."""
+    n, kh, kw = kernels.shape[1:]
+    taps = kh * kw
     est: dict[str, float] = {}
     facts: dict[str, _Factors | None] = {}
     for mth in cands:
@@ -156,8 +245,4 @@ def choose(
             est[mth] = estimate(mth, shape, (n, kh, kw), f.V.shape[0], grad)
         else:
             est[mth] = estimate(mth, shape, (n, kh, kw))
-    if dtype == torch.float64:
-        est = {k: (v if k == "direct" else v * _F64_FACTOR) for k, v in est.items()}
-    # The FFT's float32 error (~2e-7 of the scale) is larger than the others' (~1e-7): it must win clearly.
-    best = min(est, key=lambda mth: est[mth] * (_FFT_MARGIN if mth == "fft" else 1.0))
-    return best, facts.get(best), Plan(best, est[best], est)
+    return est, facts

@@ -5,11 +5,25 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
 
 - ``call``: the fixed cost of one small torch op;
 - ``mem_elem``: seconds per float32 element copied into existing memory;
-- ``direct_mac``: seconds per multiply-add of ``F.conv2d``, per kernel area (taps);
+- ``direct_mac``: seconds per multiply-add of ``F.conv2d`` with several output channels, per kernel
+  area (taps);
+- ``direct_mac1``: the same with one output channel (a single kernel), which ``F.conv2d`` runs
+  several times less efficiently per multiply-add (measured 3-9x on one thread);
 - ``gemm_flop``: seconds per flop of the banded-Toeplitz 1-D passes;
 - ``axpy_elem``: seconds per element of a shifted multiply-add;
 - ``fft_elem_log``: seconds per ``n log2 n`` element of ``rfft2`` / ``irfft2``;
-- ``cmul_elem``: seconds per complex multiply of spectra.
+- ``cmul_elem``: seconds per complex multiply of spectra;
+- ``cv_call``: the fixed cost of one ``cv2.filter2D`` call (the OpenCV engine);
+- ``cv_tap``: seconds per output pixel and kernel tap of ``cv2.filter2D``'s direct sum on one
+  thread, per kernel area (taps);
+- ``cv_dft_px``: seconds per ``n log2 n`` of the padded image's pixels on ``cv2.filter2D``'s DFT path
+  (one thread);
+- ``method_scale``: per method, the median ratio of its measured end-to-end time (through
+  ``filter2d``) to the model's estimate on a few representative calls: what the primitive
+  constants miss (cache misses of large passes, fresh pages, per-op overheads); ``method@large``
+  is the ratio on images of ``LARGE_PLANE`` (512^2) output pixels or more;
+- ``method_call``: per method, the fixed seconds of one whole call on a tiny image beyond the
+  model's estimate (validation, caches, factorisation and spectrum look-ups, chunk set-up).
 
 Calibration rewrites the data file with :func:`write_costs` (atomically), never
 a source file. :data:`COSTS` is the table loaded at import; the planner reads it
@@ -27,19 +41,28 @@ from typing import cast
 from .._errors import ParameterError
 from .._io import write_atomic
 
-__all__ = ["COSTS", "COST_KEYS", "load_costs", "write_costs"]
+__all__ = ["COSTS", "COST_KEYS", "TABLE_KEYS", "load_costs", "write_costs"]
 
 #: Keys every cost table holds (``machine`` names where it was measured).
 COST_KEYS: tuple[str, ...] = (
     "machine",
     "direct_mac",
+    "direct_mac1",
     "gemm_flop",
     "mem_elem",
     "axpy_elem",
     "fft_elem_log",
     "cmul_elem",
     "call",
+    "cv_call",
+    "cv_tap",
+    "cv_dft_px",
+    "method_scale",
+    "method_call",
 )
+
+#: Keys whose value is a table ``{taps: seconds}``.
+TABLE_KEYS: tuple[str, ...] = ("direct_mac", "direct_mac1", "cv_tap")
 
 _FILE = "costs.json"
 
@@ -54,13 +77,20 @@ def _normalise(costs: dict[str, object]) -> dict[str, object]:
     missing = [k for k in COST_KEYS if k not in costs]
     if missing:
         raise ParameterError(f"`costs` must have the keys {list(COST_KEYS)}; missing {missing}")
-    table = costs["direct_mac"]
-    if not isinstance(table, dict) or not table:
-        raise ParameterError(f"`costs['direct_mac']` must be a non-empty mapping taps -> seconds; got {table!r}")
     out: dict[str, object] = {"machine": str(costs["machine"])}
-    out["direct_mac"] = {int(k): float(v) for k, v in sorted(table.items(), key=lambda kv: int(kv[0]))}
-    for key in COST_KEYS[2:]:
-        out[key] = float(costs[key])  # type: ignore[arg-type]
+    for key in COST_KEYS[1:]:
+        value = costs[key]
+        if key in ("method_scale", "method_call"):
+            if not isinstance(value, dict):
+                raise ParameterError(f"`costs[{key!r}]` must be a mapping method -> number; got {value!r}")
+            out[key] = {str(k): float(v) for k, v in sorted(value.items())}
+            continue
+        if key not in TABLE_KEYS:
+            out[key] = float(value)  # type: ignore[arg-type]
+            continue
+        if not isinstance(value, dict) or not value:
+            raise ParameterError(f"`costs[{key!r}]` must be a non-empty mapping taps -> seconds; got {value!r}")
+        out[key] = {int(k): float(v) for k, v in sorted(value.items(), key=lambda kv: int(kv[0]))}
     return out
 
 
@@ -115,8 +145,8 @@ def write_costs(costs: dict[str, object], path: str | os.PathLike[str] | None = 
     True
     """
     table = _normalise(costs)
-    direct = cast("dict[int, float]", table["direct_mac"])  # _normalise makes it taps -> seconds
-    table["direct_mac"] = {str(k): v for k, v in direct.items()}
+    for key in TABLE_KEYS:
+        table[key] = {str(k): v for k, v in cast("dict[int, float]", table[key]).items()}
     data = (json.dumps(table, indent=2) + "\n").encode("utf-8")
     return write_atomic(_package_path() if path is None else path, lambda f: f.write(data))
 

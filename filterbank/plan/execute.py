@@ -8,25 +8,45 @@ adapters of the two older layouts onto it.
 from __future__ import annotations
 
 import functools
+import math
 
 import torch
 import torch.nn.functional as F
 
+from .. import _threads
 from .._errors import ShapeError, UnknownNameError
-from .chooser import METHODS, choose
+from . import opencv as _opencv
+from .chooser import METHODS, choose, estimate
 from .direct import _direct
+from .factors import _Factors
 from .fft import _fft
 from .nonfinite import isolated, spreads
 from .separable import _factored
 
-__all__ = ["conv_forward", "correlate", "correlate_valid"]
+__all__ = ["conv_forward", "correlate", "correlate_valid", "tracing"]
 
 
 def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Tensor:
-    """x (M, G, Hp, Wp), k (G, N, kh, kw) -> (M, G, N, H, W)."""
-    mth, f, _ = choose((x.shape[0], x.shape[1], x.shape[2], x.shape[3]), k, method=method, exact=exact)
+    """x (M, G, Hp, Wp), k (G, N, kh, kw) -> (M, G, N, H, W), on the CPU at the threads of
+    :func:`filterbank._threads.engine_threads` (the caller's count for a long call on a quiet CPU,
+    else one; the caller's own setting is restored after)."""
+    mth, f, p = choose((x.shape[0], x.shape[1], x.shape[2], x.shape[3]), k, method=method, exact=exact)
+    if x.device.type != "cpu" or tracing():
+        return _execute(x, k, mth, f)
+    m, g, hp, wp = x.shape
+    n, kh, kw = k.shape[1:]
+    seconds = p.seconds if math.isfinite(p.seconds) else estimate("direct", (m, g, hp, wp), (n, kh, kw))
+    with _threads.torch_threads(_threads.engine_threads(torch.get_num_threads(), seconds)):
+        return _execute(x, k, mth, f)
+
+
+def _execute(x: torch.Tensor, k: torch.Tensor, mth: str, f: _Factors | None) -> torch.Tensor:
     if mth == "direct":
         return _direct(x, k)
+    if mth == "opencv":  # on padded planes: cv2.filter2D at anchor (0, 0), cropped to the valid region
+        m, g, hp, wp = x.shape
+        n, kh, kw = k.shape[1:]
+        return _opencv.correlate_valid(x, k).reshape(m, g, n, hp - kh + 1, wp - kw + 1)
     if mth == "fft":
         run = functools.partial(_fft, k=k)
     else:
@@ -38,9 +58,16 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     return run(x)
 
 
-def _tracing() -> bool:
+def tracing() -> bool:
     """True under torch.compile / torch.export / ONNX export / TorchScript tracing, where ``auto``
-    keeps the plain grouped conv (one graph op; the planner's caches read tensor values)."""
+    keeps the plain grouped conv (one graph op; the planner's caches read tensor values, and the
+    OpenCV engine leaves the graph).
+
+    Examples
+    --------
+    >>> tracing()
+    False
+    """
     try:
         if torch.compiler.is_compiling():
             return True
@@ -105,16 +132,26 @@ def correlate(
         )
     b, c, hp, wp = xp.shape
     g, n, kh, kw = kernels.shape
-    if method == "auto" and _tracing():
+    if method == "auto" and tracing():
         method = "direct"
     if g == c:  # grouped: image b is one batch item of C groups (also C == 1)
         if method == "direct":
-            return F.conv2d(xp, kernels.reshape(c * n, 1, kh, kw), bias, 1, 0, 1, c)
+            return _grouped_direct(xp, kernels, bias)
         y = _run(xp, kernels, method, exact)
     else:  # one bank for every channel: the channels are batch items of one group
         y = _run(xp.reshape(b * c, 1, hp, wp), kernels, method, exact)
     y = y.reshape(b, c * n, hp - kh + 1, wp - kw + 1)
     return y if bias is None else y + bias.reshape(1, c * n, 1, 1)
+
+
+def _grouped_direct(xp: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """One grouped ``F.conv2d`` (the layer's own convolution), at the threads of :func:`_run`."""
+    c, n, kh, kw = kernels.shape
+    if xp.device.type != "cpu" or tracing():
+        return F.conv2d(xp, kernels.reshape(c * n, 1, kh, kw), bias, 1, 0, 1, c)
+    seconds = estimate("direct", (xp.shape[0], c, xp.shape[2], xp.shape[3]), (n, kh, kw))
+    with _threads.torch_threads(_threads.engine_threads(torch.get_num_threads(), seconds)):
+        return F.conv2d(xp, kernels.reshape(c * n, 1, kh, kw), bias, 1, 0, 1, c)
 
 
 def correlate_valid(

@@ -67,7 +67,7 @@ from .cache import _cache_get, _cache_put, _kernel_key
 from .chooser import _F64_FACTOR, _FFT_MARGIN
 from .chooser import _direct_mac as _direct_mac_2d
 from .costs import COSTS
-from .execute import _tracing
+from .execute import tracing as _tracing
 from .fft import _FFT_CHUNK_BYTES, fft_chunk, fft_size
 from .separable import _blk, _shift_taps, _toeplitz, _uses_shifts
 

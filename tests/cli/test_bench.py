@@ -22,8 +22,8 @@ def test_bench_help_is_the_harness_help(capsys):
 
 
 def test_bench_usage_error_is_status_2(capsys):
-    assert main(["bench", "-w", "W9"]) == 2
-    assert "W9" in capsys.readouterr().err
+    assert main(["bench", "-w", "W10"]) == 2
+    assert "W10" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")

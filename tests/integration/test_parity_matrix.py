@@ -54,6 +54,12 @@ PHOTOS = ["astronaut", "camera", "coffee", "chelsea"]
 PATTERNS = ["zoneplate", "steps", "grating", "checkerboard"]
 DTYPES = ["float32", "float64", "uint8"]
 PATHS = ["filter2d", "filter2d_torch", "FilterConv2d", "inject"]
+# On the CPU every path runs each engine with the method forced, so that ``auto`` routing to the OpenCV
+# engine never leaves the torch engine untested: "direct" (the torch sum; separable / lowrank / fft are
+# forced in tests/plan/test_execute.py) and "opencv" (cv2.filter2D itself). ``inject`` is a plain nn.Conv2d.
+CPU_PATHS = [
+    pytest.param(path, method, id=f"{path}-{method}") for path in PATHS[:3] for method in ("direct", "opencv")
+] + [pytest.param("inject", "auto", id="inject")]
 
 
 def _test_images(case_index: int) -> list[np.ndarray]:
@@ -71,23 +77,25 @@ def _as_dtype(img: np.ndarray, dtype: str) -> np.ndarray:
     return (img / 255.0).astype(dtype)
 
 
-def _run(path: str, img: np.ndarray, k: np.ndarray, border: str, device: str = "cpu", **kw) -> np.ndarray:
+def _run(
+    path: str, img: np.ndarray, k: np.ndarray, border: str, device: str = "cpu", method: str = "auto", **kw
+) -> np.ndarray:
     """Apply one kernel through one path on ``device``; returns a numpy array shaped like ``img``, img's dtype."""
     if path == "filter2d":
         assert device == "cpu", "numpy input runs on the CPU"
-        return filter2d(img, k, border=border, **kw)
+        return filter2d(img, k, border=border, method=method, **kw)
     chw = torch.from_numpy(img).unsqueeze(-1) if img.ndim == 2 else torch.from_numpy(img)
     chw = chw.permute(2, 0, 1).to(device)
     c = chw.shape[0]
     if path == "filter2d_torch":
-        out = filter2d(chw, k, border=border, **kw)
+        out = filter2d(chw, k, border=border, method=method, **kw)
     else:
         # nn layers compute in floating point: uint8 images go in as float32 values
         # and come out rounded half to even and saturated, as cv2 does.
         fdtype = torch.float64 if img.dtype == np.float64 else torch.float32
         x = chw.unsqueeze(0).to(fdtype)
         if path == "FilterConv2d":
-            layer = FilterConv2d(k, in_channels=c, border=border, dtype=fdtype, device=device, **kw)
+            layer = FilterConv2d(k, in_channels=c, border=border, dtype=fdtype, device=device, method=method, **kw)
             out = layer(x)[0]
         else:
             conv = torch.nn.Conv2d(c, c, k.shape, groups=c, padding=0, bias=True, dtype=fdtype, device=device)
@@ -101,24 +109,27 @@ def _run(path: str, img: np.ndarray, k: np.ndarray, border: str, device: str = "
     return out[..., 0] if img.ndim == 2 else out
 
 
-def _check_case(case: int, border: str, dtype: str, path: str, device: str) -> None:
+def _check_case(case: int, border: str, dtype: str, path: str, device: str, method: str = "auto") -> None:
     label, k = CASES[case]
     for base in _test_images(case):
         img = _as_dtype(base, dtype)
         ref = cv2_reference(img, k, border)
-        out = _run(path, img, k, border, device=device)
+        out = _run(path, img, k, border, device=device, method=method)
         assert out.shape == ref.shape and out.dtype == ref.dtype
         err = np.abs(out.astype(np.float64) - ref.astype(np.float64)).max()
         tol = tolerance(k, img, dtype)
-        assert err <= tol, f"{device} {label} {border} {dtype} {path}: max error {err:.3g} > tolerance {tol:.3g}"
+        if method == "opencv" and path == "filter2d":
+            tol = 0.0  # the OpenCV engine on a numpy image IS cv2.filter2D
+        what = f"{device} {label} {border} {dtype} {path} {method}"
+        assert err <= tol, f"{what}: max error {err:.3g} > tolerance {tol:.3g}"
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path, method", CPU_PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("border", BORDERS)
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[c[0] for c in CASES])
-def test_equals_cv2_filter2d(case: int, border: str, dtype: str, path: str) -> None:
-    _check_case(case, border, dtype, path, "cpu")
+def test_equals_cv2_filter2d(case: int, border: str, dtype: str, path: str, method: str) -> None:
+    _check_case(case, border, dtype, path, "cpu", method)
 
 
 @pytest.mark.cuda
@@ -131,36 +142,36 @@ def test_equals_cv2_filter2d_on_cuda(case: int, border: str, dtype: str, path: s
     _check_case(case, border, dtype, path, "cuda")
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path, method", CPU_PATHS)
 @pytest.mark.parametrize("border", BORDERS)
 @pytest.mark.parametrize("ksize", [(15, 15), (31, 21), (4, 40)])
-def test_kernel_larger_than_image(ksize, border: str, path: str) -> None:
+def test_kernel_larger_than_image(ksize, border: str, path: str, method: str) -> None:
     img = (_IMAGES["astronaut"][100:109, 120:133] / 255.0).astype(np.float64)  # 9 x 13 x 3
     k = RNG.normal(size=ksize)
     ref = cv2_reference(img, k, border)
-    out = _run(path, img, k, border)
+    out = _run(path, img, k, border, method=method)
     assert np.abs(out - ref).max() <= tolerance(k, img, np.float64)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path, method", CPU_PATHS)
 @pytest.mark.parametrize("border", BORDERS)
 @pytest.mark.parametrize("ksize", [(4, 6), (5, 3), (2, 2), (1, 7)])
-def test_caller_anchor(ksize, border: str, path: str) -> None:
+def test_caller_anchor(ksize, border: str, path: str, method: str) -> None:
     img = (_IMAGES["camera"][60:100, 40:90] / 255.0).astype(np.float64)
     k = RNG.normal(size=ksize)
     corners = {(0, 0), (ksize[0] - 1, ksize[1] - 1), (ksize[0] - 1, 0), (0, ksize[1] // 2)}
     for anchor in sorted(corners):
         ref = cv2_reference(img, k, border, anchor=anchor)
-        out = _run(path, img, k, border, anchor=anchor)
+        out = _run(path, img, k, border, anchor=anchor, method=method)
         assert np.abs(out - ref).max() <= tolerance(k, img, np.float64), anchor
 
 
-@pytest.mark.parametrize("path", PATHS)
-def test_constant_border_value(path: str) -> None:
+@pytest.mark.parametrize("path, method", CPU_PATHS)
+def test_constant_border_value(path: str, method: str) -> None:
     img = (_IMAGES["coffee"][:40, :50] / 255.0).astype(np.float32)
     k = kernels.gaussian((5, 9), 2.0, 1.0)
     ref = cv2_reference(img, k, "constant", value=0.75)
-    out = _run(path, img, k, "constant", value=0.75)
+    out = _run(path, img, k, "constant", value=0.75, method=method)
     assert np.abs(out - ref).max() <= tolerance(k, img, np.float32)
     assert not np.allclose(out, cv2_reference(img, k, "constant"))  # the value matters
 

@@ -12,18 +12,25 @@ from filterbank import plan
 from filterbank.plan import costs as plan_costs
 
 EXPECTED_KEYS = {"machine", "direct_mac", "gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"}
+EXPECTED_KEYS |= {"direct_mac1", "cv_call", "cv_tap", "cv_dft_px", "method_scale", "method_call"}
 
 
 def test_costs_json_round_trips_through_write_and_load(tmp_path: Path) -> None:
     table = {
         "machine": "test machine, 1 thread",
         "direct_mac": {49: 3.0e-11, 9: 1.5e-10, 2401: 1.25e-11},
+        "direct_mac1": {9: 6.0e-10, 2401: 5.0e-11},
         "gemm_flop": 2.0e-11,
         "mem_elem": 1.0e-10,
         "axpy_elem": 7.0e-11,
         "fft_elem_log": 2.5e-10,
         "cmul_elem": 2.25e-10,
         "call": 5.0e-6,
+        "cv_call": 4.0e-6,
+        "cv_tap": {121: 7.0e-11, 9: 1.25e-10},
+        "cv_dft_px": 3.0e-8,
+        "method_scale": {"separable": 2.5, "fft": 1.5},
+        "method_call": {"fft": 2.0e-4},
     }
     path = plan_costs.write_costs(table, tmp_path / "sub" / "costs.json")
     assert path == tmp_path / "sub" / "costs.json"

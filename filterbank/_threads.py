@@ -1,0 +1,199 @@
+"""Thread counts filterbank uses per engine, set only around its own calls.
+
+The defaults follow two measured facts (2-core machine, README "Speed"):
+
+- many short parallel regions lose to one thread whenever another process
+  shares the CPU (libgomp's workers spin at every barrier while one thread is
+  descheduled: identical calls varied 23 ms - 1.6 s), and a small convolution
+  is 8x faster on one thread than on two under load;
+- large, long regions still gain from every core on a quiet machine.
+
+So an engine call runs on the caller's thread count (``torch.get_num_threads()``,
+``cv2.getNumThreads()``) when its work is large and the CPU is not contended,
+and on one thread otherwise. Contention is read from Linux's pressure stall
+information (``/proc/pressure/cpu``, the share of the last 10 s in which a
+runnable task waited for a CPU), at most once a second. ``FILTERBANK_THREADS``
+(an integer) or :func:`set_threads` fixes the count for every engine instead.
+
+:func:`torch_threads` changes torch's intra-op thread count for the duration of
+a block and restores it after (reference counted, so nested and concurrent
+blocks restore the caller's value exactly once): the user's global setting is
+never left changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import torch
+
+from ._errors import ParameterError
+
+__all__ = [
+    "SHARED_PRESSURE",
+    "cpu_count",
+    "cpu_pressure",
+    "cpu_shared",
+    "engine_threads",
+    "set_threads",
+    "torch_threads",
+]
+
+#: ``/proc/pressure/cpu`` "some avg10" (percent) from which the CPU counts as shared.
+SHARED_PRESSURE = 20.0
+
+#: Estimated seconds of one call below which it runs on one thread (a parallel region costs
+#: tens of microseconds to open and close, and much more when a core is taken).
+SMALL_CALL_S = 2e-3
+
+_PSI = "/proc/pressure/cpu"
+_state: dict[str, float | None] = {"t": -1.0, "p": None}
+_fixed: list[int | None] = [None]
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity mask).
+
+    Examples
+    --------
+    >>> cpu_count() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cpu_pressure(max_age: float = 1.0) -> float | None:
+    """Percent of the last 10 s in which some runnable task waited for a CPU; None where Linux does not say.
+
+    Read from ``/proc/pressure/cpu`` at most every ``max_age`` seconds.
+
+    Examples
+    --------
+    >>> p = cpu_pressure()
+    >>> p is None or 0.0 <= p <= 100.0
+    True
+    """
+    now = time.monotonic()
+    if now - float(_state["t"]) < max_age:  # type: ignore[arg-type]
+        return _state["p"]
+    value = None
+    try:
+        with open(_PSI) as f:
+            for line in f:
+                if line.startswith("some"):
+                    value = float(line.split()[1].split("=")[1])
+                    break
+    except (OSError, ValueError, IndexError):
+        value = None
+    _state["t"], _state["p"] = now, value
+    return value
+
+
+def cpu_shared() -> bool:
+    """Whether other work competes for this machine's CPUs (pressure above :data:`SHARED_PRESSURE`).
+
+    Examples
+    --------
+    >>> isinstance(cpu_shared(), bool)
+    True
+    """
+    p = cpu_pressure()
+    return p is not None and p > SHARED_PRESSURE
+
+
+def set_threads(n: int | None) -> None:
+    """Fix the thread count of every filterbank engine (``None``: back to the adaptive default).
+
+    Examples
+    --------
+    >>> set_threads(1); engine_threads(4, 1.0)
+    1
+    >>> set_threads(None)
+    """
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ParameterError(f"`n` must be an int >= 1 or None; got {n!r}")
+    _fixed[0] = n
+
+
+def _env_threads() -> int | None:
+    raw = os.environ.get("FILTERBANK_THREADS", "").strip()
+    if not raw:
+        return None
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ParameterError(f"`FILTERBANK_THREADS` must be an integer >= 1; got {raw!r}") from None
+    if n < 1:
+        raise ParameterError(f"`FILTERBANK_THREADS` must be an integer >= 1; got {raw!r}")
+    return n
+
+
+def engine_threads(available: int, seconds: float) -> int:
+    """Threads for one engine call: ``available`` (the caller's setting) for a large call on an
+    uncontended CPU, else 1; :func:`set_threads` or ``FILTERBANK_THREADS`` override it.
+
+    Parameters
+    ----------
+    available : int
+        The thread count the caller configured for that engine.
+    seconds : float
+        The planner's estimate of the call's time.
+
+    Examples
+    --------
+    >>> engine_threads(2, 1e-5)
+    1
+    """
+    fixed = _fixed[0] if _fixed[0] is not None else _env_threads()
+    if fixed is not None:
+        return fixed
+    cap = max(1, min(int(available), cpu_count()))
+    if cap == 1 or seconds < SMALL_CALL_S or cpu_shared():
+        return 1
+    return cap
+
+
+_lock = threading.Lock()
+_scope = {"depth": 0, "saved": 0}
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads, then restore the caller's count.
+
+    The outermost block sets and restores; nested or concurrent blocks inside it
+    keep its setting. ``None`` changes nothing.
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    if n is None:
+        yield
+        return
+    with _lock:
+        if _scope["depth"] == 0:
+            _scope["saved"] = torch.get_num_threads()
+            if n != _scope["saved"]:
+                torch.set_num_threads(n)
+        _scope["depth"] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _scope["depth"] -= 1
+            if _scope["depth"] == 0 and torch.get_num_threads() != _scope["saved"]:
+                torch.set_num_threads(_scope["saved"])

@@ -1,0 +1,93 @@
+"""Thread policy: torch's count is set only around filterbank's calls; contention read from PSI."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from filterbank import _threads
+
+
+@pytest.fixture
+def psi(tmp_path, monkeypatch):
+    """A fake /proc/pressure/cpu whose 'some avg10' the test sets."""
+    path = tmp_path / "cpu"
+    monkeypatch.setattr(_threads, "_PSI", str(path))
+
+    def write(avg10: float | None) -> None:
+        if avg10 is None:
+            path.unlink(missing_ok=True)
+        else:
+            some = f"some avg10={avg10:.2f} avg60=1.00 avg300=1.00 total=5\n"
+            path.write_text(some + "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
+        _threads._state["t"] = -1.0  # forget the cached reading
+
+    monkeypatch.setattr(_threads, "cpu_count", lambda: 4)
+    monkeypatch.delenv("FILTERBANK_THREADS", raising=False)
+    yield write
+    _threads._state["t"] = -1.0
+
+
+def test_pressure_is_read_and_decides(psi) -> None:
+    psi(3.5)
+    assert _threads.cpu_pressure() == 3.5 and not _threads.cpu_shared()
+    assert _threads.engine_threads(4, 1.0) == 4  # large call, quiet CPU: the caller's count
+    assert _threads.engine_threads(8, 1.0) == 4  # never above the CPUs we may use
+    assert _threads.engine_threads(4, 1e-4) == 1  # a short call: one thread
+    psi(87.0)
+    assert _threads.cpu_shared() and _threads.engine_threads(4, 1.0) == 1
+    psi(None)  # no PSI (older kernels, other systems): not shared
+    assert _threads.cpu_pressure() is None and _threads.engine_threads(4, 1.0) == 4
+
+
+def test_fixed_thread_count_overrides(psi, monkeypatch) -> None:
+    psi(87.0)
+    _threads.set_threads(3)
+    try:
+        assert _threads.engine_threads(4, 1e-6) == 3
+    finally:
+        _threads.set_threads(None)
+    monkeypatch.setenv("FILTERBANK_THREADS", "2")
+    assert _threads.engine_threads(4, 1e-6) == 2
+    monkeypatch.setenv("FILTERBANK_THREADS", "two")
+    with pytest.raises(ValueError, match="FILTERBANK_THREADS"):
+        _threads.engine_threads(4, 1.0)
+    with pytest.raises(ValueError, match="`n` must be an int >= 1"):
+        _threads.set_threads(0)
+
+
+def test_torch_threads_restores_the_callers_count() -> None:
+    before = torch.get_num_threads()
+    target = 1 if before != 1 else 2
+    with _threads.torch_threads(target):
+        assert torch.get_num_threads() == target
+        with _threads.torch_threads(before):  # nested: the outer block's setting stays
+            assert torch.get_num_threads() == target
+        assert torch.get_num_threads() == target
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), _threads.torch_threads(target):
+        raise RuntimeError("restored on errors too")
+    assert torch.get_num_threads() == before
+
+
+def test_torch_threads_concurrent_blocks_restore_once() -> None:
+    before = torch.get_num_threads()
+    inside = threading.Barrier(3)
+
+    def worker() -> None:
+        with _threads.torch_threads(1):
+            inside.wait()  # all three blocks are open at once
+            inside.wait()
+
+    ts = [threading.Thread(target=worker) for _ in range(2)]
+    with _threads.torch_threads(1):
+        for t in ts:
+            t.start()
+        inside.wait()
+        inside.wait()
+    for t in ts:
+        t.join()
+    assert torch.get_num_threads() == before
+    assert _threads._scope["depth"] == 0
