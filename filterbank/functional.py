@@ -266,6 +266,7 @@ def _fast_candidate(image: Any) -> bool:
         and image.device.type == "cpu"
         and not (image.requires_grad and torch.is_grad_enabled())
         and not _plan.execute.tracing()
+        and not torch.is_autocast_enabled("cpu")
     )
 
 
