@@ -3,12 +3,14 @@
 Generate classical kernels exactly as OpenCV and SciPy define them
 (:mod:`filterbank.kernels`), apply them with ``cv2.filter2D`` semantics on CPU
 or CUDA (:func:`filter2d`), and put them into ``nn.Conv2d`` layers, frozen or
-trainable (:class:`FilterConv2d`, :func:`inject`).
+trainable (:class:`FilterConv2d`, :func:`inject`). Signals and volumes likewise:
+:func:`filter1d` / :func:`filter3d`, :class:`FilterConv1d` / :class:`FilterConv3d`,
+:mod:`filterbank.banks3d`, injection into ``nn.Conv1d`` / ``nn.Conv3d``.
 """
 
 from __future__ import annotations
 
-from . import banks, borders, kernels, parametric
+from . import banks, banks3d, borders, kernels, parametric
 from ._device import exact_fp32
 from ._errors import (
     BorderError,
@@ -20,9 +22,9 @@ from ._errors import (
 )
 from ._threads import set_threads
 from .bank import FilterBank
-from .functional import filter2d
+from .functional import filter1d, filter2d, filter3d
 from .inject import bake, export_plain, freeze, inject, inject_model, param_groups, unfreeze
-from .layers import FilterConv2d
+from .layers import FilterConv1d, FilterConv2d, FilterConv3d
 
 __version__ = "0.1.0"
 
@@ -30,7 +32,9 @@ __all__ = [
     "BorderError",
     "DTypeError",
     "FilterBank",
+    "FilterConv1d",
     "FilterConv2d",
+    "FilterConv3d",
     "FilterbankError",
     "ParameterError",
     "ShapeError",
@@ -38,10 +42,13 @@ __all__ = [
     "__version__",
     "bake",
     "banks",
+    "banks3d",
     "borders",
     "exact_fp32",
     "export_plain",
+    "filter1d",
     "filter2d",
+    "filter3d",
     "freeze",
     "inject",
     "inject_model",

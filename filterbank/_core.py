@@ -1,6 +1,8 @@
 """The one internal path of a filter: kernel layout -> OpenCV border -> plan and run -> cast.
 
 Both :func:`filterbank.filter2d` and :meth:`filterbank.FilterConv2d.forward`
+(and their 1-D and 3-D twins :func:`filterbank.filter1d` / :func:`filterbank.filter3d`,
+:class:`filterbank.FilterConv1d` / :class:`filterbank.FilterConv3d`)
 call :func:`filter_tensor`, so the function and the layer agree by construction:
 they pad with the same code, execute through the same planner entry point
 (:func:`filterbank.plan.correlate`) and cast the same way. What differs between
@@ -13,6 +15,8 @@ the layer passes its depthwise weight as one bank per channel (``G == C``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import cast
 
 import torch
 
@@ -20,6 +24,7 @@ from . import borders as _borders
 from . import plan as _plan
 from ._errors import ParameterError, ShapeError
 from ._types import OPENCV_DFT_TAPS
+from .plan import nd as _plan_nd
 
 __all__ = ["border_value", "cast_kernels", "cast_output", "check_pixels", "compute_dtype", "filter_tensor", "route"]
 
@@ -158,7 +163,7 @@ def filter_tensor(
     x: torch.Tensor,
     kernels: torch.Tensor,
     *,
-    padding: tuple[int, int, int, int],
+    padding: tuple[int, int, int, int] | Sequence[tuple[int, int]],
     border: str,
     value: float = 0.0,
     method: str = "auto",
@@ -167,19 +172,26 @@ def filter_tensor(
 ) -> torch.Tensor:
     """Filter ``(B, C, H, W)`` with a bank, OpenCV border and anchor: pad, plan and run, cast.
 
+    Signals ``(B, C, L)`` and volumes ``(B, C, D, H, W)`` take the same path with
+    the N-D padding (:func:`filterbank.borders.pad_nd`) and the N-D planner
+    (:func:`filterbank.plan.nd.correlate_nd`).
+
     Parameters
     ----------
     x : torch.Tensor
-        ``(B, C, H, W)``. With ``out_dtype`` given (``filter2d``), in its own dtype:
-        the OpenCV engine reads it as it is (uint8 stays uint8, as in
-        ``cv2.filter2D``) and the torch methods cast it to the computing dtype, that
-        of ``kernels``. Without (the layer), already in the kernels' dtype.
+        ``(B, C, H, W)`` (or ``(B, C, L)``, ``(B, C, D, H, W)``). With ``out_dtype`` given
+        (``filter2d``) a 2-D input comes in its own dtype: the OpenCV engine reads it as it is
+        (uint8 stays uint8, as in ``cv2.filter2D``) and the torch methods cast it to the
+        computing dtype, that of ``kernels``. Otherwise (the layer, 1-D and 3-D), already in
+        the kernels' dtype.
     kernels : torch.Tensor
-        ``(G, N, kh, kw)`` with ``G == 1`` (every channel by the same ``N``
-        kernels) or ``G == C`` (channel ``c`` by its own ``kernels[c]``).
-    padding : (int, int, int, int)
-        ``(top, bottom, left, right)`` from :func:`filterbank.borders.padding_for`
-        (OpenCV's anchor, or the caller's).
+        ``(G, N, kh, kw)`` (as many spatial axes as ``x``) with ``G == 1`` (every
+        channel by the same ``N`` kernels) or ``G == C`` (channel ``c`` by its own
+        ``kernels[c]``).
+    padding : (int, int, int, int) or sequence of (int, int)
+        2-D: ``(top, bottom, left, right)`` from :func:`filterbank.borders.padding_for`
+        (OpenCV's anchor, or the caller's); 1-D and 3-D: ``(before, after)`` per
+        axis from :func:`filterbank.borders.padding_nd`.
     border : str
         A normalised border name (:func:`filterbank.borders.normalize_border`).
     value : float
@@ -209,14 +221,18 @@ def filter_tensor(
     >>> filter_tensor(x, k, padding=(0, 0, 1, 1), border="reflect101")[0, 0, 0]
     tensor([0., 2., 2., 2., 0.])
     """
+    if x.dim() in (3, 5) and kernels.dim() == x.dim():
+        pairs = cast(Sequence[tuple[int, int]], padding)
+        return _filter_nd(x, kernels, pairs, border, value, method, bias, out_dtype)
     if x.dim() != 4 or kernels.dim() != 4 or kernels.shape[0] not in (1, x.shape[1]):
         raise ShapeError(
             "`kernels` must be (G, N, kh, kw) with G == 1 or G == C of `x` (B, C, H, W); "
             f"got kernels {tuple(kernels.shape)}, x {tuple(x.shape)}"
         )
     kh, kw = kernels.shape[-2:]
+    pad4 = cast(tuple[int, int, int, int], padding)
     if x.shape[0] == 0 or x.shape[1] == 0:  # no images: the same empty result for every border and method
-        top, bottom, left, right = padding
+        top, bottom, left, right = pad4
         shape = (
             x.shape[0],
             x.shape[1] * kernels.shape[1],
@@ -227,16 +243,38 @@ def filter_tensor(
     # Integer outputs below OpenCV's DFT threshold round like OpenCV only through the direct sum
     # (or through OpenCV itself).
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
-    method = route(x, kernels, padding, method, exact, out_dtype)
+    method = route(x, kernels, pad4, method, exact, out_dtype)
     if method == "opencv":
         # with a bias, an integer output is rounded once, after the bias (as on the torch path)
         integer_out = out_dtype is not None and not out_dtype.is_floating_point
         cv_out = kernels.dtype if bias is not None and integer_out else out_dtype
-        anchor = (padding[0], padding[2])
+        anchor = (pad4[0], pad4[2])
         y = _plan.opencv.correlate(x, kernels, border=border, anchor=anchor, value=value, out_dtype=cv_out)
         return y if bias is None else cast_output(y + bias.reshape(1, -1, 1, 1).to(y.dtype), out_dtype)
-    xp = _borders.pad(x if out_dtype is None else x.to(kernels.dtype), padding, border, value)
+    xp = _borders.pad(x if out_dtype is None else x.to(kernels.dtype), pad4, border, value)
     y = _plan.correlate(xp, kernels, method=method, exact=exact, bias=bias)
+    return cast_output(y, out_dtype)
+
+
+def _filter_nd(
+    x: torch.Tensor,
+    kernels: torch.Tensor,
+    padding: Sequence[tuple[int, int]],
+    border: str,
+    value: float,
+    method: str,
+    bias: torch.Tensor | None,
+    out_dtype: torch.dtype | None,
+) -> torch.Tensor:
+    """:func:`filter_tensor` for signals ``(B, C, L)`` and volumes ``(B, C, D, H, W)``."""
+    if x.shape[0] == 0 or x.shape[1] == 0:  # no signals or volumes: the same empty result for every method
+        sizes = [n + b + a - k + 1 for n, (b, a), k in zip(x.shape[2:], padding, kernels.shape[2:], strict=True)]
+        shape = (x.shape[0], x.shape[1] * kernels.shape[1], *sizes)
+        return torch.empty(shape, dtype=out_dtype or x.dtype, device=x.device)
+    xp = _borders.pad_nd(x, padding, border, value)
+    taps = math.prod(kernels.shape[2:])
+    exact = out_dtype is not None and not out_dtype.is_floating_point and taps < OPENCV_DFT_TAPS
+    y = _plan_nd.correlate_nd(xp, kernels, method=method, exact=exact, bias=bias)
     return cast_output(y, out_dtype)
 
 

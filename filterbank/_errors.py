@@ -17,7 +17,9 @@ __all__ = [
     "CliError",
     "DTypeError",
     "FilterbankError",
+    "OutputExistsError",
     "ParameterError",
+    "SchedulerError",
     "ShapeError",
     "UnknownNameError",
 ]
@@ -64,3 +66,11 @@ class UnknownNameError(FilterbankError, ValueError):
         super().__init__(f"`{what}` must be one of {', '.join(map(repr, known))}; got {name!r}.{hint}")
         self.name = name
         self.known = known
+
+
+class OutputExistsError(FilterbankError, FileExistsError, ValueError):
+    """An output exists and overwriting it was not asked for (``force=True`` / ``--force``)."""
+
+
+class SchedulerError(FilterbankError, ConnectionError, ValueError):
+    """A Dask scheduler address that does not answer within the connection timeout."""

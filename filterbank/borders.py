@@ -15,14 +15,17 @@ wrap           BORDER_WRAP                 wrap         wrap            circular
 The bare word ``"reflect"`` means ``reflect101`` in torch and numpy but
 ``symmetric`` in OpenCV and SciPy, so it is refused with a message naming both.
 
-:func:`pad` is exact for every mode and any pad size, including pads larger
-than the input (a kernel larger than the image), where torch's own
-``reflect`` fails and OpenCV keeps reflecting.
+:func:`pad` (the last two axes) and :func:`pad_nd` (any number of trailing axes:
+1-D signals, 3-D volumes) are exact for every mode and any pad size, including
+pads larger than the input (a kernel larger than the image), where torch's own
+``reflect`` fails and OpenCV and SciPy keep reflecting. :func:`padding_for` /
+:func:`padding_nd` give the padding for a kernel size and anchor.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from typing import Literal, cast
 
 import torch
@@ -36,7 +39,9 @@ __all__ = [
     "border_indices",
     "normalize_border",
     "pad",
+    "pad_nd",
     "padding_for",
+    "padding_nd",
     "to_cv2",
     "to_numpy",
     "to_scipy",
@@ -203,23 +208,62 @@ def padding_for(ksize: tuple[int, int], anchor: tuple[int, int] | None = None) -
     >>> padding_for((4, 3))
     (2, 1, 1, 1)
     """
-    kh, kw = ksize
+    (top, bottom), (left, right) = padding_nd(ksize, anchor)
+    return (top, bottom, left, right)
+
+
+# Words naming the anchor's entries in messages, by number of axes (2-D keeps its (row, col) wording).
+_ANCHOR_WORDS = {1: ("index",), 2: ("row", "col"), 3: ("depth", "row", "col")}
+_TUPLE_WORDS = {1: "1-tuple (or an int)", 2: "pair", 3: "triple"}
+_SIZE_WORDS = {1: "(length,)", 2: "(height, width)", 3: "(depth, height, width)"}
+
+
+def padding_nd(ksize: Sequence[int], anchor: int | Sequence[int] | None = None) -> tuple[tuple[int, int], ...]:
+    """The (before, after) padding per axis that makes a correlation keep the input size, in any dimension.
+
+    Parameters
+    ----------
+    ksize : sequence of int
+        Kernel size per axis, e.g. ``(k,)``, ``(kh, kw)``, ``(kd, kh, kw)``.
+    anchor : int, sequence of int or None
+        Kernel tap placed on the output sample, one index per axis in array
+        order (a bare int is accepted in 1-D). ``None`` is ``k // 2`` on each
+        axis (OpenCV's default, SciPy's ``origin=0``). SciPy's ``origin`` is
+        ``anchor - k // 2``.
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``((a0, k0 - 1 - a0), (a1, k1 - 1 - a1), ...)``.
+
+    Examples
+    --------
+    >>> padding_nd((4, 3, 5))
+    ((2, 1), (1, 1), (2, 2))
+    >>> padding_nd((6,), 0)
+    ((0, 5),)
+    """
+    sizes = tuple(int(k) for k in ksize)
+    n = len(sizes)
+    words = _ANCHOR_WORDS.get(n, tuple(f"axis {i}" for i in range(n)))
     if anchor is None:
-        ar, ac = kh // 2, kw // 2
-    else:
-        if not isinstance(anchor, (tuple, list)) or len(anchor) != 2:
-            raise ShapeError(f"`anchor` must be a (row, col) pair or None; got {anchor!r}")
-        ar, ac = anchor
-        for name, v, k in (("row", ar, kh), ("col", ac, kw)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise DTypeError(f"`anchor` {name} must be an integer; got {v!r}")
-            if not 0 <= v < k:
-                raise ParameterError(
-                    f"`anchor` must lie inside the kernel: {name} in [0, {k - 1}] for kernel "
-                    f"(height, width) = ({kh}, {kw}); got anchor (row, col) = {tuple(anchor)!r}"
-                )
-        ar, ac = int(ar), int(ac)
-    return (ar, kh - 1 - ar, ac, kw - 1 - ac)
+        return tuple((k // 2, k - 1 - k // 2) for k in sizes)
+    given: object = anchor
+    if n == 1 and isinstance(anchor, numbers.Integral) and not isinstance(anchor, bool):
+        given = (anchor,)
+    if not isinstance(given, (tuple, list)) or len(given) != n:
+        label = f"({', '.join(words)})" if n in _ANCHOR_WORDS else f"{n}-tuple"
+        raise ShapeError(f"`anchor` must be a {label} {_TUPLE_WORDS.get(n, 'tuple')} or None; got {given!r}")
+    for name, v, k in zip(words, given, sizes, strict=True):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise DTypeError(f"`anchor` {name} must be an integer; got {v!r}")
+        if not 0 <= int(v) < k:
+            raise ParameterError(
+                f"`anchor` must lie inside the kernel: {name} in [0, {k - 1}] for kernel "
+                f"{_SIZE_WORDS.get(n, 'shape')} = {sizes}; "
+                f"got anchor ({', '.join(words)}) = {tuple(given)!r}"
+            )
+    return tuple((int(a), k - 1 - int(a)) for a, k in zip(given, sizes, strict=True))
 
 
 def border_indices(n: int, before: int, after: int, border: str) -> torch.Tensor | None:
@@ -289,7 +333,7 @@ def pad(
     >>> pad(torch.arange(1.0, 6.0).view(1, 5), (0, 0, 3, 3), "symmetric").tolist()
     [[3.0, 2.0, 1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 5.0, 4.0, 3.0]]
     """
-    border = normalize_border(border)
+    normalize_border(border)
     if not isinstance(x, torch.Tensor):
         raise DTypeError(f"`x` must be a torch.Tensor; got {type(x).__name__}")
     if x.dim() < 2:
@@ -297,18 +341,98 @@ def pad(
     if len(padding) != 4 or any(isinstance(p, bool) or not isinstance(p, numbers.Integral) or p < 0 for p in padding):
         raise ParameterError(f"`padding` must be 4 integers >= 0 (top, bottom, left, right); got {padding!r}")
     top, bottom, left, right = (int(p) for p in padding)
-    if top == bottom == left == right == 0:
+    return pad_nd(x, ((top, bottom), (left, right)), border, value)
+
+
+# torch's own modes, used where they are exact (faster than a gather): F.pad takes 1-D, 2-D and 3-D
+# reflect/replicate padding on (N, C, *spatial) or (C, *spatial) inputs of a floating dtype.
+_NATIVE = {"replicate": "replicate", "reflect101": "reflect"}
+
+
+def pad_nd(
+    x: torch.Tensor,
+    padding: Sequence[tuple[int, int]],
+    border: str | int = "reflect101",
+    value: float = 0.0,
+) -> torch.Tensor:
+    """Pad the last ``len(padding)`` axes of a tensor exactly, in any dimension (1-D signals, 3-D volumes).
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        ``(..., *spatial)`` with at least ``len(padding)`` axes.
+    padding : sequence of (int, int)
+        ``(before, after)`` for each trailing axis, in array order (the first
+        pair pads the first spatial axis), each >= 0 and of any size (may
+        exceed the axis).
+    border : str or int
+        A border name (see :func:`normalize_border`).
+    value : float
+        Fill value for ``constant``.
+
+    Returns
+    -------
+    torch.Tensor
+        Same dtype and device, each padded axis ``before + n + after`` long;
+        differentiable with respect to ``x``.
+
+    Notes
+    -----
+    Equal to ``np.pad(x, padding, mode=to_numpy(border))`` (and to SciPy's
+    extension under :func:`to_scipy`) on every mode at every size; numpy's
+    ``reflect`` / ``symmetric`` also keep reflecting past the input. Unlike
+    ``torch.nn.functional.pad``, ``symmetric`` exists and ``reflect101`` works
+    when the pad reaches or exceeds the input size.
+
+    Examples
+    --------
+    >>> import torch
+    >>> pad_nd(torch.arange(1.0, 6.0), [(3, 3)], "reflect101").tolist()
+    [4.0, 3.0, 2.0, 1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0, 2.0]
+    >>> pad_nd(torch.zeros(2, 3, 4), [(1, 1), (0, 2), (3, 0)], "wrap").shape
+    torch.Size([4, 5, 7])
+    """
+    border = normalize_border(border)
+    if not isinstance(x, torch.Tensor):
+        raise DTypeError(f"`x` must be a torch.Tensor; got {type(x).__name__}")
+    pairs = _padding_pairs(padding)
+    d = len(pairs)
+    if x.dim() < d:
+        raise ShapeError(f"`x` must have at least {d} dimensions to pad its last {d}; got shape {tuple(x.shape)}")
+    if all(b == a == 0 for b, a in pairs):
         return x
-    h, w = x.shape[-2:]
+    flat = [p for b, a in reversed(pairs) for p in (b, a)]  # F.pad order: last axis first
     if border == "constant":
-        return F.pad(x, (left, right, top, bottom), mode="constant", value=float(value))
-    # Where torch's own padding is exact it is used (faster); otherwise an index gather,
-    # which is exact for every mode and any pad size.
-    fits = max(top, bottom) < h and max(left, right) < w
-    native = {"replicate": "replicate", "reflect101": "reflect" if fits else None}.get(border)
-    if native and x.dim() in (3, 4) and x.dtype in (torch.float32, torch.float64):
-        return F.pad(x, (left, right, top, bottom), mode=native)
-    # Not "constant" here (returned above), so border_indices gives a tensor, never None.
-    rows = cast(torch.Tensor, border_indices(h, top, bottom, border)).to(x.device)
-    cols = cast(torch.Tensor, border_indices(w, left, right, border)).to(x.device)
-    return x.index_select(-2, rows).index_select(-1, cols)
+        return F.pad(x, flat, mode="constant", value=float(value))
+    sizes = x.shape[x.dim() - d :]
+    fits = all(max(b, a) < n for (b, a), n in zip(pairs, sizes, strict=True))
+    native = _NATIVE.get(border) if (border == "replicate" or fits) else None
+    if native and d <= 3 and x.dim() in (d + 1, d + 2) and x.dtype in (torch.float32, torch.float64):
+        return F.pad(x, flat, mode=native)
+    # An index gather per axis: exact for every mode and any pad size.
+    for i, ((b, a), n) in enumerate(zip(pairs, sizes, strict=True)):
+        if b or a:
+            # Not "constant" here (returned above), so border_indices gives a tensor, never None.
+            idx = cast(torch.Tensor, border_indices(n, b, a, border))
+            x = x.index_select(x.dim() - d + i, idx.to(x.device))
+    return x
+
+
+def _padding_pairs(padding: object) -> list[tuple[int, int]]:
+    """Check a sequence of (before, after) pairs of integers >= 0."""
+    items = list(padding) if isinstance(padding, (tuple, list)) else []
+    ok = len(items) > 0
+    pairs: list[tuple[int, int]] = []
+    for p in items:
+        if not isinstance(p, (tuple, list)) or len(p) != 2:
+            ok = False
+            break
+        if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0 for v in p):
+            ok = False
+            break
+        pairs.append((int(p[0]), int(p[1])))
+    if not ok:
+        raise ParameterError(
+            f"`padding` must be a non-empty sequence of (before, after) integer pairs >= 0; got {padding!r}"
+        )
+    return pairs

@@ -1,4 +1,9 @@
-"""Write a filter bank into an existing ``nn.Conv2d`` as ``nn.Parameter``."""
+"""Write a filter bank into an existing ``nn.Conv2d`` (or ``nn.Conv1d`` / ``nn.Conv3d``) as ``nn.Parameter``.
+
+A bank of 1-D kernels goes into an ``nn.Conv1d``, 2-D into an ``nn.Conv2d``, 3-D
+into an ``nn.Conv3d``, under the same rules (centre-padding, channels, groups,
+exact partial freezing, parametric mode for the families with a torch generator).
+"""
 
 from __future__ import annotations
 
@@ -19,10 +24,14 @@ from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
 from ._shape import center_fit
 from ._types import KernelLike
 from .bank import FilterBank, as_bank
-from .layers import FilterConv2d, check_bake_mode, check_learn, check_mode, set_plain_weight
-from .parametric import KernelGenerator
+from .layers import _FilterConv, check_bake_mode, check_learn, check_mode, set_plain_weight
+from .parametric import GaussianGeneratorND, KernelGenerator
+
+#: The conv layers :func:`inject` writes into, by number of spatial axes.
+CONVS: dict[int, type[nn.Module]] = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
 
 __all__ = [
+    "CONVS",
     "ParametricWeight",
     "PartialFreeze",
     "bake",
@@ -60,7 +69,8 @@ class PartialFreeze(nn.Module):
 class ParametricWeight(nn.Module):
     """Parametrisation ``weight = where(mask, generated, w)``: some output channels come from a generator.
 
-    ``self.generator`` (a :class:`~filterbank.parametric.KernelGenerator`) owns
+    ``self.generator`` (a :class:`~filterbank.parametric.KernelGenerator`, or a
+    :class:`~filterbank.parametric.GaussianGeneratorND` for 1-D / 3-D kernels) owns
     the named parameters; its kernels are regenerated in every forward (no
     cache), centre-padded to the conv's kernel size, spread over the inputs of
     each group by ``in_weights`` and placed in the injected output channels.
@@ -74,27 +84,28 @@ class ParametricWeight(nn.Module):
 
     def __init__(
         self,
-        generator: KernelGenerator,
+        generator: KernelGenerator | GaussianGeneratorND,
         channels: Sequence[int],
         out_channels: int,
         in_weights: torch.Tensor,
-        ksize: tuple[int, int],
+        ksize: tuple[int, ...],
     ) -> None:
         super().__init__()
         self.generator = generator
         n = len(generator.names)
+        ones = (1,) * len(ksize)
         rows = torch.zeros(out_channels, dtype=torch.long)
-        mask = torch.zeros(out_channels, 1, 1, 1, dtype=torch.bool)
+        mask = torch.zeros(out_channels, 1, *ones, dtype=torch.bool)
         for j, c in enumerate(channels):
             rows[c] = j % n
             mask[c] = True
         self.register_buffer("rows", rows, persistent=False)
         self.register_buffer("mask", mask, persistent=False)
-        self.register_buffer("in_weights", in_weights.reshape(1, -1, 1, 1).clone(), persistent=False)
+        self.register_buffer("in_weights", in_weights.reshape(1, -1, *ones).clone(), persistent=False)
         self.ksize = tuple(ksize)
 
     def generated(self, dtype: torch.dtype) -> torch.Tensor:
-        """The injected values ``(out_channels, in_per_group, kh, kw)`` (rows outside the mask are filler)."""
+        """The injected values ``(out_channels, in_per_group, *ksize)`` (rows outside the mask are filler)."""
         k = center_fit(self.generator().to(dtype), self.ksize)
         values = k.unsqueeze(1) * self.in_weights.to(dtype)
         return values.index_select(0, self.rows)
@@ -129,10 +140,9 @@ def _channels(out_channels: Any, n: int, total: int, groups: int) -> list[int]:
     return chans
 
 
-def _fit_kernels(bank: FilterBank, ksize: tuple[int, int]) -> np.ndarray:
-    kh, kw = bank.ksize
-    dh, dw = ksize[0] - kh, ksize[1] - kw
-    if dh < 0 or dw < 0 or dh % 2 or dw % 2:
+def _fit_kernels(bank: FilterBank, ksize: tuple[int, ...]) -> np.ndarray:
+    diffs = [want - have for want, have in zip(ksize, bank.ksize, strict=True)]
+    if any(v < 0 or v % 2 for v in diffs):
         raise ShapeError(
             f"`bank` kernels {bank.ksize} must fit the conv's kernel_size {ksize}: equal, or smaller by an even "
             "number on each axis (then centre-padded with zeros); crop the bank yourself to go smaller"
@@ -141,7 +151,7 @@ def _fit_kernels(bank: FilterBank, ksize: tuple[int, int]) -> np.ndarray:
 
 
 def inject(
-    conv: nn.Conv2d,
+    conv: nn.Conv1d | nn.Conv2d | nn.Conv3d,
     bank: KernelLike,
     *,
     mode: str = "frozen",
@@ -149,8 +159,13 @@ def inject(
     in_channels: str | int = "mean",
     bias: str = "zero",
     learn: str | Iterable[str] | None = None,
-) -> nn.Conv2d:
+) -> nn.Conv1d | nn.Conv2d | nn.Conv3d:
     """Write a bank into an existing ``nn.Conv2d`` as its weights, frozen, trainable or parametric.
+
+    The same for a bank of 1-D kernels and an ``nn.Conv1d``, or 3-D kernels and an
+    ``nn.Conv3d`` (every rule below holds per axis; parametric mode then needs
+    ``gaussian_nd`` / ``log_nd`` kernels and learns their sigmas through a
+    :class:`~filterbank.parametric.GaussianGeneratorND`).
 
     The conv is changed in place and returned; it stays an ``nn.Conv2d`` (no
     subclassing, no monkey-patching), runs with its own padding, stride and
@@ -159,9 +174,9 @@ def inject(
 
     Parameters
     ----------
-    conv : torch.nn.Conv2d
-        Target layer; ``dilation`` must be 1 (a dilated conv would apply a
-        different kernel).
+    conv : torch.nn.Conv2d, torch.nn.Conv1d or torch.nn.Conv3d
+        Target layer, of the bank's dimension; ``dilation`` must be 1 (a
+        dilated conv would apply a different kernel).
     bank : FilterBank or array-like
         ``N`` kernels. Kernels smaller than ``conv.kernel_size`` by an even
         number of taps per axis are centre-padded with zeros; larger ones or odd
@@ -201,7 +216,7 @@ def inject(
 
     Returns
     -------
-    torch.nn.Conv2d
+    torch.nn.Conv1d, torch.nn.Conv2d or torch.nn.Conv3d
         The same ``conv``.
 
     Notes
@@ -233,23 +248,32 @@ def inject(
     ['parametrizations.weight.original', 'parametrizations.weight.1.generator.log_sigma',
      'parametrizations.bias.original']
     """
-    if not isinstance(conv, nn.Conv2d):
-        raise DTypeError(f"`conv` must be a torch.nn.Conv2d; got {type(conv).__name__}")
+    if not isinstance(conv, tuple(CONVS.values())):
+        raise DTypeError(f"`conv` must be a torch.nn.Conv1d, nn.Conv2d or nn.Conv3d; got {type(conv).__name__}")
     check_mode(mode)
     check_learn(mode, learn)
-    if isinstance(conv, FilterConv2d) and conv.mode == "parametric":
-        raise ParameterError("`conv` is a FilterConv2d in mode 'parametric'; call conv.bake() before injecting into it")
+    if isinstance(conv, _FilterConv) and conv.mode == "parametric":
+        name = type(conv).__name__
+        raise ParameterError(f"`conv` is a {name} in mode 'parametric'; call conv.bake() before injecting into it")
     if nn.parameter.is_lazy(conv.weight):
         raise ParameterError(
-            f"`conv` is an uninitialised {type(conv).__name__} (nn.LazyConv2d: its weight has no shape until the "
-            "first forward pass); run one forward pass first"
+            f"`conv` is an uninitialised {type(conv).__name__} (nn.LazyConv{len(conv.kernel_size)}d: its weight has "
+            "no shape until the first forward pass); run one forward pass first"
         )
-    if tuple(conv.dilation) != (1, 1):
-        raise ParameterError(f"`conv.dilation` must be (1, 1) to apply the bank's kernels; got {tuple(conv.dilation)}")
+    d = len(conv.kernel_size)
+    if tuple(conv.dilation) != (1,) * d:
+        raise ParameterError(
+            f"`conv.dilation` must be {(1,) * d} to apply the bank's kernels; got {tuple(conv.dilation)}"
+        )
     if bias not in ("zero", "keep"):
         raise ParameterError(f"`bias` must be 'zero' or 'keep'; got {bias!r}")
-    bank = as_bank(bank)
-    kernels = _fit_kernels(bank, (conv.kernel_size[0], conv.kernel_size[1]))
+    bank = as_bank(bank, ndim=d)
+    if bank.ndim != d:
+        raise ShapeError(
+            f"`bank` holds {bank.ndim}-D kernels {bank.ksize} but `conv` is an nn.{type(conv).__name__} "
+            f"with {d}-D kernels; use an nn.Conv{bank.ndim}d"
+        )
+    kernels = _fit_kernels(bank, tuple(conv.kernel_size))
     out_c, cg = conv.out_channels, conv.in_channels // conv.groups
     chans = _channels(out_channels, len(bank), out_c, conv.groups)
     n = len(bank)
@@ -286,17 +310,23 @@ def inject(
 
 
 def _inject_parametric(
-    conv: nn.Conv2d, bank: FilterBank, chans: list[int], scale: float, only: int | None, learn: Any
+    conv: nn.Conv1d | nn.Conv2d | nn.Conv3d,
+    bank: FilterBank,
+    chans: list[int],
+    scale: float,
+    only: int | None,
+    learn: Any,
 ) -> None:
     weight = conv.weight
     out_c, cg = conv.out_channels, conv.in_channels // conv.groups
-    gen = KernelGenerator(bank, learn=learn, dtype=weight.dtype, device=weight.device)
+    make = KernelGenerator if bank.ndim == 2 else GaussianGeneratorND
+    gen = make(bank, learn=learn, dtype=weight.dtype, device=weight.device)
     if only is None:
         in_weights = torch.full((cg,), scale, dtype=weight.dtype, device=weight.device)
     else:
         in_weights = torch.zeros(cg, dtype=weight.dtype, device=weight.device)
         in_weights[only] = 1.0
-    pw = ParametricWeight(gen, chans, out_c, in_weights, (conv.kernel_size[0], conv.kernel_size[1])).to(weight.device)
+    pw = ParametricWeight(gen, chans, out_c, in_weights, tuple(conv.kernel_size)).to(weight.device)
     full = len(chans) == out_c
     if parametrize.is_parametrized(conv, "weight"):
         _owned(conv, "weight")
@@ -582,7 +612,8 @@ def param_groups(model: nn.Module, weight_decay: float, **options: Any) -> list[
     """
     if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real) or not weight_decay >= 0:
         raise ParameterError(f"`weight_decay` must be a number >= 0; got {weight_decay!r}")
-    shape = {id(p) for m in model.modules() if isinstance(m, KernelGenerator) for p in m.parameters()}
+    generators = (KernelGenerator, GaussianGeneratorND)
+    shape = {id(p) for m in model.modules() if isinstance(m, generators) for p in m.parameters()}
     decay, other = [], []
     for p in model.parameters():
         (decay if p.requires_grad and id(p) not in shape else other).append(p)
@@ -596,21 +627,35 @@ def param_groups(model: nn.Module, weight_decay: float, **options: Any) -> list[
 # ------------------------------------------------------------------------------------------------ model surgery
 
 
-def conv_names(model: nn.Module) -> list[str]:
-    """Qualified names of the ``nn.Conv2d`` layers of ``model``, in ``named_modules`` order.
+def conv_names(model: nn.Module, ndim: int | None = None) -> list[str]:
+    """Qualified names of the ``nn.Conv1d`` / ``nn.Conv2d`` / ``nn.Conv3d`` layers of ``model``, in order.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any model.
+    ndim : int, optional
+        Only the convs with this many spatial axes (2: ``nn.Conv2d``); default all three kinds.
 
     Examples
     --------
     >>> conv_names(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 8, 3)))
     ['0', '2']
+    >>> conv_names(torch.nn.Sequential(torch.nn.Conv3d(1, 8, 3), torch.nn.Conv2d(8, 8, 3)), ndim=3)
+    ['0']
     """
-    return [name for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    kinds = tuple(CONVS.values()) if ndim is None else (CONVS[ndim],)
+    return [name for name, m in model.named_modules() if isinstance(m, kinds)]
 
 
-def _select(model: nn.Module, where: Any) -> list[str]:
-    convs = {name: m for name, m in model.named_modules() if isinstance(m, nn.Conv2d)}
+def _select(model: nn.Module, where: Any, ndim: int) -> list[str]:
+    """The convs ``where`` names; ``"first"``, patterns and predicates look at the convs of the bank's dimension."""
+    kind = f"nn.Conv{ndim}d"
+    convs = {name: model.get_submodule(name) for name in conv_names(model, ndim)}
+    if isinstance(where, Sequence) and not isinstance(where, str):
+        convs = {name: model.get_submodule(name) for name in conv_names(model)}
     if not convs:
-        raise ParameterError(f"`model` must contain an nn.Conv2d; got {type(model).__name__} without one")
+        raise ParameterError(f"`model` must contain an {kind}; got {type(model).__name__} without one")
     if isinstance(where, str):
         if where == "first":
             return [next(iter(convs))]
@@ -625,7 +670,7 @@ def _select(model: nn.Module, where: Any) -> list[str]:
     else:
         raise DTypeError(f"`where` must be 'first', a name pattern, a sequence of names or a predicate; got {where!r}")
     if not chosen:
-        raise ParameterError(f"`where` must select at least one nn.Conv2d; got {where!r}; convs: {list(convs)}")
+        raise ParameterError(f"`where` must select at least one {kind}; got {where!r}; convs: {list(convs)}")
     return chosen
 
 
@@ -633,10 +678,10 @@ def inject_model(
     model: nn.Module,
     bank: KernelLike,
     *,
-    where: str | Sequence[str] | Callable[[str, nn.Conv2d], bool] = "first",
+    where: str | Sequence[str] | Callable[[str, nn.Module], bool] = "first",
     **options: Any,
 ) -> list[str]:
-    """Inject a bank into chosen ``nn.Conv2d`` layers of a model, in place.
+    """Inject a bank into chosen ``nn.Conv2d`` (``nn.Conv1d`` / ``nn.Conv3d``) layers of a model, in place.
 
     Nothing is replaced or monkey-patched: each chosen conv stays the same
     object in the same place and gets the bank through :func:`inject`, so the
@@ -651,9 +696,11 @@ def inject_model(
         The kernels.
     where : "first", str, sequence of str or callable, optional
         ``"first"`` (default): the first ``nn.Conv2d`` in ``model.named_modules()``
-        order. Another str: an fnmatch pattern on qualified names
-        (``"layer1.*.conv1"``). A sequence: exact names. A callable
-        ``(name, conv) -> bool``: a predicate.
+        order (the first ``nn.Conv3d`` for a bank of 3-D kernels, ``nn.Conv1d``
+        for 1-D). Another str: an fnmatch pattern on qualified names
+        (``"layer1.*.conv1"``), among the convs of the bank's dimension. A
+        sequence: exact names. A callable ``(name, conv) -> bool``: a predicate,
+        asked about the convs of the bank's dimension.
     **options
         Passed to :func:`inject` (``mode``, ``out_channels``, ``in_channels``,
         ``bias``, ``learn``).
@@ -673,18 +720,18 @@ def inject_model(
     """
     if not isinstance(model, nn.Module):
         raise DTypeError(f"`model` must be a torch.nn.Module; got {type(model).__name__}")
-    chosen = _select(model, where)
     bank = as_bank(bank)
+    chosen = _select(model, where, bank.ndim)
     for name in chosen:
-        inject(cast(nn.Conv2d, model.get_submodule(name)), bank, **options)  # _select names only nn.Conv2d
+        inject(cast(nn.Conv2d, model.get_submodule(name)), bank, **options)  # _select names only convs
     return chosen
 
 
 def bake(module: nn.Module, mode: str = "frozen") -> nn.Module:
     """Turn every generated kernel in ``module`` into plain values with identical output; in place.
 
-    A :class:`~filterbank.FilterConv2d` in parametric mode gets
-    :meth:`~filterbank.FilterConv2d.bake`. A conv injected in parametric mode
+    A :class:`~filterbank.FilterConv2d` (or ``FilterConv1d`` / ``FilterConv3d``) in
+    parametric mode gets :meth:`~filterbank.FilterConv2d.bake`. A conv injected in parametric mode
     gets its current weight as a plain value: with ``mode="frozen"`` the
     generated channels are frozen exactly (with the previously frozen ones);
     with ``"trainable"`` they learn. When no channel stays partly frozen the
@@ -713,7 +760,7 @@ def bake(module: nn.Module, mode: str = "frozen") -> nn.Module:
     """
     check_bake_mode(mode)
     for m in list(module.modules()):
-        if isinstance(m, FilterConv2d) and m.mode == "parametric":
+        if isinstance(m, _FilterConv) and m.mode == "parametric":
             m.bake(mode)
         elif parametrize.is_parametrized(m, "weight") and any(
             isinstance(p, ParametricWeight) for p in _plist(m, "weight")
@@ -725,7 +772,7 @@ def bake(module: nn.Module, mode: str = "frozen") -> nn.Module:
 def _bake_conv(conv: nn.Module, mode: str) -> None:
     plist = _plist(conv, "weight")
     original = plist.original
-    frozen = torch.zeros((original.shape[0], 1, 1, 1), dtype=torch.bool, device=original.device)
+    frozen = torch.zeros((original.shape[0],) + (1,) * (original.dim() - 1), dtype=torch.bool, device=original.device)
     for p in cast("Iterable[PartialFreeze | ParametricWeight]", plist):  # bake() sends ours; later cover earlier
         if isinstance(p, PartialFreeze) or mode == "frozen":
             frozen = frozen | p.mask
@@ -854,7 +901,7 @@ def export_plain(model: nn.Module) -> nn.Module:
         )
     plain = copy.deepcopy(model)
     for m in list(plain.modules()):
-        if isinstance(m, FilterConv2d) and m.mode == "parametric":
+        if isinstance(m, _FilterConv) and m.mode == "parametric":
             m.bake("frozen")
         if parametrize.is_parametrized(m):
             _unparametrise(m)

@@ -1,4 +1,10 @@
-"""``FilterConv2d``: an ``nn.Conv2d`` that applies a filter bank exactly as ``filter2d``."""
+"""``FilterConv2d``: an ``nn.Conv2d`` that applies a filter bank exactly as ``filter2d``; 1-D and 3-D twins.
+
+:class:`FilterConv1d` (an ``nn.Conv1d``) and :class:`FilterConv3d` (an
+``nn.Conv3d``) do the same for signals and volumes, equal to
+:func:`filterbank.filter1d` / :func:`filterbank.filter3d`. The three share one
+body (:class:`_FilterConv`); only the dimension and the conv class differ.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +21,20 @@ from ._errors import ParameterError, ShapeError, UnknownNameError
 from ._types import KernelLike
 from ._validate import as_float, int_in_range
 from .bank import as_bank
-from .parametric import KernelGenerator
+from .parametric import GaussianGeneratorND, KernelGenerator
+from .plan import nd as _plan_nd
 
-__all__ = ["BAKE_MODES", "MODES", "FilterConv2d"]
+__all__ = ["BAKE_MODES", "MODES", "FilterConv1d", "FilterConv2d", "FilterConv3d"]
 
 #: Injection modes.
 MODES: tuple[str, ...] = ("frozen", "trainable", "parametric")
+# A learned kernel leaves the rank-1 set after one step: 'separable' would train (on a complete
+# basis) and then refuse every forward without a gradient. Refused before any training instead.
+_LEARNED_SEPARABLE = (
+    "`method` 'separable' needs kernels that stay rank 1, which learning does not keep; got mode {mode}: "
+    "use method={alternative} or 'auto'"
+)
+_EXACT_METHOD = {1: "'direct' (or 'fft')", 2: "'lowrank' (exact for any kernel)", 3: "'direct' (or 'fft')"}
 # A learned kernel leaves the rank-1 set after one step: 'separable' would train (on a complete
 # basis) and then refuse every forward without a gradient. Refused before any training instead.
 _LEARNED_SEPARABLE = (
@@ -65,7 +79,197 @@ def set_plain_weight(conv: nn.Module, w: torch.Tensor) -> None:
     conv.register_parameter("bias", bias)
 
 
-class FilterConv2d(nn.Conv2d):
+#: How the spatial axes are written in messages, by dimension.
+_AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+class _FilterConv(nn.Module):
+    """The body of :class:`FilterConv1d`, :class:`FilterConv2d` and :class:`FilterConv3d`.
+
+    A mixin placed before ``nn.Conv1d`` / ``nn.Conv2d`` / ``nn.Conv3d`` in the bases;
+    ``_ndim`` is the number of spatial axes.
+    """
+
+    _ndim = 2
+
+    def __init__(
+        self,
+        bank: KernelLike,
+        in_channels: int = 1,
+        *,
+        mode: str = "frozen",
+        learn: str | Iterable[str] | None = None,
+        border: str | int = "reflect101",
+        anchor: tuple[int, int] | None = None,
+        value: float = 0.0,
+        bias: bool = False,
+        method: str = "auto",
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        d = self._ndim
+        methods = _plan.METHODS if d == 2 else _plan_nd.METHODS_ND
+        if method not in methods:
+            raise UnknownNameError("method", method, methods)
+        if method == "separable" and mode in ("trainable", "parametric"):
+            raise ParameterError(_LEARNED_SEPARABLE.format(mode=repr(mode), alternative=_EXACT_METHOD[d]))
+        bank = as_bank(bank, ndim=d)
+        if bank.ndim != d:
+            raise ShapeError(
+                f"`bank` must hold {d}-D kernels for {type(self).__name__}; got {bank.ndim}-D kernels {bank.ksize}"
+            )
+        in_channels = int_in_range("in_channels", in_channels, 1)
+        check_mode(mode)
+        check_learn(mode, learn)
+        n = len(bank)
+        ksize = tuple(bank.ksize)
+        super().__init__(
+            in_channels,
+            in_channels * n,
+            ksize,
+            padding=0,
+            groups=in_channels,
+            bias=bias,
+            device=device,
+            dtype=dtype,
+        )
+        self.bank = bank
+        self.border = _borders.normalize_border(border)
+        self.anchor = anchor
+        # 2-D: (top, bottom, left, right), the layout of padding_for; 1-D / 3-D: (before, after) per axis.
+        self.padding_spec: Any = (
+            _borders.padding_for(ksize, anchor) if d == 2 else _borders.padding_nd(ksize, anchor)  # type: ignore[arg-type]
+        )
+        if d == 2:
+            self.pad4 = self.padding_spec
+        self.value = _core.border_value(as_float("value", value), self.border)
+        self.method = method
+        with torch.no_grad():
+            k = _core.cast_kernels("bank", bank.to_tensor(dtype=torch.float64), self.weight.dtype)
+            k = k.to(self.weight.device)
+            self.weight.copy_(k.repeat(in_channels, *([1] * d)).unsqueeze(1))
+            if self.bias is not None:
+                self.bias.zero_()
+        trainable = mode == "trainable"
+        if self.bias is not None:
+            self.bias.requires_grad_(trainable)
+        if mode == "parametric":
+            make = KernelGenerator if d == 2 else GaussianGeneratorND
+            gen = make(bank, learn=learn, dtype=self.weight.dtype, device=self.weight.device)
+            del self.weight  # the weight is generated; no stale copy is kept
+            self.generator = gen
+        else:
+            self.weight.requires_grad_(trainable)
+
+    def __getattr__(self, name: str) -> Any:
+        # Parametric mode: ``weight`` is computed from the generator on access.
+        if name == "weight":
+            modules = self.__dict__.get("_modules")
+            if modules is not None and "generator" in modules:
+                return self._generated_weight()
+        return super().__getattr__(name)
+
+    def _generated_weight(self) -> torch.Tensor:
+        gen = self.generator
+        k = gen().to(gen.dtype)  # generated in float32/64, cast to the layer's dtype
+        return k.unsqueeze(1).repeat(self.in_channels, *([1] * (self._ndim + 1)))
+
+    @property
+    def mode(self) -> str:
+        """``"parametric"`` with a generator, else ``"trainable"`` if the weight requires grad, else ``"frozen"``.
+
+        Derived from the layer's state, never stale.
+        """
+        if "generator" in self._modules:
+            return "parametric"
+        return "trainable" if self.weight.requires_grad else "frozen"
+
+    def bake(self, mode: str = "frozen") -> _FilterConv:
+        """Replace the generator by a plain ``weight`` Parameter holding the current kernels; returns ``self``.
+
+        The output is bit-identical before and after. ``self.bank`` becomes the
+        current kernels with the learned values in their specs.
+
+        Parameters
+        ----------
+        mode : {"frozen", "trainable"}
+            ``requires_grad`` of the new weight. On a layer that is not
+            parametric, bake only sets that flag.
+
+        Returns
+        -------
+        FilterConv1d, FilterConv2d or FilterConv3d
+            ``self``, whose ``state_dict`` now has the plain ``weight`` key.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from filterbank import FilterBank
+        >>> bank = FilterBank.from_specs([{"family": "log", "ksize": 7, "sigma": 1.5}])
+        >>> layer = FilterConv2d(bank, mode="parametric")
+        >>> x = torch.rand(1, 1, 16, 16)
+        >>> y = layer(x)
+        >>> torch.equal(layer.bake()(x), y), layer.mode, list(layer.state_dict())
+        (True, 'frozen', ['weight'])
+        """
+        check_bake_mode(mode)
+        if "generator" in self._modules:
+            with torch.no_grad():
+                w = self._generated_weight().detach().clone()
+            self.bank = self.generator.to_bank()
+            del self.generator
+            set_plain_weight(self, w)
+        self.weight.requires_grad_(mode == "trainable")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        """Output channel names, ``"c{c}:{kernel name}"`` (just the kernel name for one channel)."""
+        if self.in_channels == 1:
+            return self.bank.names
+        return [f"c{c}:{s}" for c in range(self.in_channels) for s in self.bank.names]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Filter ``(B, C, *S)`` or ``(C, *S)`` input (``S`` = L, (H, W) or (D, H, W)); returns ``(B, C * N, *S)``."""
+        d = self._ndim
+        axes = _AXES[d]
+        if x.dim() not in (d + 1, d + 2) or x.shape[-d - 1] != self.in_channels:
+            raise ShapeError(
+                f"`x` must be (B, {self.in_channels}, {axes}) or ({self.in_channels}, {axes}); "
+                f"got shape {tuple(x.shape)}"
+            )
+        if d == 2:
+            _core.check_pixels("x", x.shape)
+        elif any(v == 0 for v in x.shape[x.dim() - d :]):
+            raise ShapeError(f"`x` must have every spatial axis >= 1; got shape {tuple(x.shape)}")
+        if x.dim() == d + 1:  # unbatched (C, *S), as nn.ConvNd accepts
+            return self.forward(x.unsqueeze(0))[0]
+        weight = self._generated_weight() if "generator" in self._modules else self.weight
+        if self.method == "separable" and weight.requires_grad:
+            raise ParameterError(
+                _LEARNED_SEPARABLE.format(mode="trainable (weight.requires_grad is True)", alternative=_EXACT_METHOD[d])
+            )
+        # (C * N, 1, *ks) -> one bank of N kernels per channel, through filter2d's / filter3d's own path
+        kernels = weight.reshape(self.in_channels, -1, *weight.shape[2:])
+        return _core.filter_tensor(
+            x,
+            kernels,
+            padding=self.padding_spec,
+            border=self.border,
+            value=self.value,
+            method=self.method,
+            bias=self.bias,
+        )
+
+    def extra_repr(self) -> str:
+        pad = f"pad(t,b,l,r)={self.padding_spec}" if self._ndim == 2 else f"pad={self.padding_spec}"
+        return (
+            f"bank={len(self.bank)}x{self.bank.ksize}, in_channels={self.in_channels}, mode={self.mode!r}, "
+            f"border={self.border!r}, {pad}, method={self.method!r}"
+        )
+
+
+class FilterConv2d(_FilterConv, nn.Conv2d):
     """A depthwise ``nn.Conv2d`` holding a filter bank, with OpenCV borders and anchor.
 
     Every input channel is filtered by every kernel of the bank: output channel
@@ -151,151 +355,91 @@ class FilterConv2d(nn.Conv2d):
     ['generator.log_sigma', 'generator.theta']
     """
 
-    def __init__(
-        self,
-        bank: KernelLike,
-        in_channels: int = 1,
-        *,
-        mode: str = "frozen",
-        learn: str | Iterable[str] | None = None,
-        border: str | int = "reflect101",
-        anchor: tuple[int, int] | None = None,
-        value: float = 0.0,
-        bias: bool = False,
-        method: str = "auto",
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-    ) -> None:
-        if method not in _plan.METHODS:
-            raise UnknownNameError("method", method, _plan.METHODS)
-        if method == "separable" and mode in ("trainable", "parametric"):
-            raise ParameterError(_LEARNED_SEPARABLE.format(mode=repr(mode)))
-        bank = as_bank(bank)
-        in_channels = int_in_range("in_channels", in_channels, 1)
-        check_mode(mode)
-        check_learn(mode, learn)
-        n = len(bank)
-        kh, kw = bank.ksize
-        super().__init__(
-            in_channels,
-            in_channels * n,
-            (kh, kw),
-            padding=0,
-            groups=in_channels,
-            bias=bias,
-            device=device,
-            dtype=dtype,
-        )
-        self.bank = bank
-        self.border = _borders.normalize_border(border)
-        self.anchor = anchor
-        self.pad4 = _borders.padding_for((kh, kw), anchor)
-        self.value = _core.border_value(as_float("value", value), self.border)
-        self.method = method
-        with torch.no_grad():
-            k = _core.cast_kernels("bank", bank.to_tensor(dtype=torch.float64), self.weight.dtype)
-            k = k.to(self.weight.device)
-            self.weight.copy_(k.repeat(in_channels, 1, 1).unsqueeze(1))
-            if self.bias is not None:
-                self.bias.zero_()
-        trainable = mode == "trainable"
-        if self.bias is not None:
-            self.bias.requires_grad_(trainable)
-        if mode == "parametric":
-            gen = KernelGenerator(bank, learn=learn, dtype=self.weight.dtype, device=self.weight.device)
-            del self.weight  # the weight is generated; no stale copy is kept
-            self.generator = gen
-        else:
-            self.weight.requires_grad_(trainable)
+    _ndim = 2
 
-    def __getattr__(self, name: str) -> Any:
-        # Parametric mode: ``weight`` is computed from the generator on access.
-        if name == "weight":
-            modules = self.__dict__.get("_modules")
-            if modules is not None and "generator" in modules:
-                return self._generated_weight()
-        return super().__getattr__(name)
 
-    def _generated_weight(self) -> torch.Tensor:
-        gen = self.generator
-        k = gen().to(gen.dtype)  # generated in float32/64, cast to the layer's dtype
-        return k.unsqueeze(1).repeat(self.in_channels, 1, 1, 1)
+class FilterConv1d(_FilterConv, nn.Conv1d):
+    """A depthwise ``nn.Conv1d`` holding a bank of 1-D kernels, with filterbank's borders and anchor.
 
-    @property
-    def mode(self) -> str:
-        """``"parametric"`` with a generator, else ``"trainable"`` if the weight requires grad, else ``"frozen"``.
+    The 1-D twin of :class:`FilterConv2d`: output channel ``c * N + n`` is input
+    channel ``c`` correlated with kernel ``n``, equal to :func:`filterbank.filter1d`
+    (and so to ``scipy.ndimage.correlate1d`` under the border map of
+    :mod:`filterbank.borders`).
 
-        Derived from the layer's state, never stale.
-        """
-        if "generator" in self._modules:
-            return "parametric"
-        return "trainable" if self.weight.requires_grad else "frozen"
+    Parameters
+    ----------
+    bank : FilterBank or array-like
+        ``N`` kernels ``(N, k)`` (or one ``(k,)``; an array is read as 1-D kernels).
+    in_channels : int
+        Input channels ``C``; ``C * N`` outputs, ``groups=C``.
+    mode : {"frozen", "trainable", "parametric"}
+        As :class:`FilterConv2d`. ``"parametric"`` needs ``gaussian_nd`` /
+        ``log_nd`` specs: ``self.generator`` is a
+        :class:`~filterbank.parametric.GaussianGeneratorND` whose ``log_sigma``
+        learns.
+    learn : "all", "sigma" or None
+        Parametric mode only.
+    border : str or int
+        As :func:`filterbank.filter1d` (default ``"reflect101"``).
+    anchor : int, (int,) or None
+        Kernel tap on the output sample; default ``k // 2``.
+    value : float
+        Border value for ``"constant"``.
+    bias : bool
+        Add a bias (zero; frozen in frozen and parametric mode).
+    method : {"auto", "direct", "separable", "fft"}
+        How the convolution runs (:mod:`filterbank.plan.nd`).
 
-    def bake(self, mode: str = "frozen") -> FilterConv2d:
-        """Replace the generator by a plain ``weight`` Parameter holding the current kernels; returns ``self``.
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from filterbank import FilterBank, kernels
+    >>> bank = FilterBank(np.stack([kernels.gaussian_nd(9, 1.5, o, ndim=1) for o in (0, 1, 2)]), ndim=1)
+    >>> layer = FilterConv1d(bank, in_channels=2)
+    >>> layer(torch.rand(4, 2, 100)).shape, isinstance(layer, torch.nn.Conv1d)
+    (torch.Size([4, 6, 100]), True)
+    """
 
-        The output is bit-identical before and after. ``self.bank`` becomes the
-        current kernels with the learned values in their specs.
+    _ndim = 1
 
-        Parameters
-        ----------
-        mode : {"frozen", "trainable"}
-            ``requires_grad`` of the new weight. On a layer that is not
-            parametric, bake only sets that flag.
 
-        Returns
-        -------
-        FilterConv2d
-            ``self``, whose ``state_dict`` now has the plain ``weight`` key.
+class FilterConv3d(_FilterConv, nn.Conv3d):
+    """A depthwise ``nn.Conv3d`` holding a bank of 3-D kernels, with filterbank's borders and anchor.
 
-        Examples
-        --------
-        >>> import torch
-        >>> from filterbank import FilterBank
-        >>> bank = FilterBank.from_specs([{"family": "log", "ksize": 7, "sigma": 1.5}])
-        >>> layer = FilterConv2d(bank, mode="parametric")
-        >>> x = torch.rand(1, 1, 16, 16)
-        >>> y = layer(x)
-        >>> torch.equal(layer.bake()(x), y), layer.mode, list(layer.state_dict())
-        (True, 'frozen', ['weight'])
-        """
-        check_bake_mode(mode)
-        if "generator" in self._modules:
-            with torch.no_grad():
-                w = self._generated_weight().detach().clone()
-            self.bank = self.generator.to_bank()
-            del self.generator
-            set_plain_weight(self, w)
-        self.weight.requires_grad_(mode == "trainable")
-        return self
+    The 3-D twin of :class:`FilterConv2d`: output channel ``c * N + n`` is input
+    channel ``c`` correlated with kernel ``n``, equal to :func:`filterbank.filter3d`
+    (and so to ``scipy.ndimage.correlate``). A rank-1 bank (a Gaussian jet) runs as
+    separable passes, a large non-separable one by FFT (:mod:`filterbank.plan.nd`).
 
-    @property
-    def names(self) -> list[str]:
-        """Output channel names, ``"c{c}:{kernel name}"`` (just the kernel name for one channel)."""
-        if self.in_channels == 1:
-            return self.bank.names
-        return [f"c{c}:{s}" for c in range(self.in_channels) for s in self.bank.names]
+    Parameters
+    ----------
+    bank : FilterBank or array-like
+        ``N`` kernels ``(N, kd, kh, kw)`` (or one ``(kd, kh, kw)``), e.g.
+        :func:`filterbank.banks3d.gaussian_jet` or :func:`filterbank.banks3d.gabor`.
+    in_channels : int
+        Input channels ``C``; ``C * N`` outputs, ``groups=C``.
+    mode : {"frozen", "trainable", "parametric"}
+        As :class:`FilterConv1d` (parametric: ``gaussian_nd`` / ``log_nd`` banks).
+    learn : "all", "sigma" or None
+        Parametric mode only.
+    border : str or int
+        As :func:`filterbank.filter3d` (default ``"reflect101"``).
+    anchor : (int, int, int) or None
+        ``(depth, row, col)`` kernel tap on the output voxel; default ``k // 2`` per axis.
+    value : float
+        Border value for ``"constant"``.
+    bias : bool
+        Add a bias (zero; frozen in frozen and parametric mode).
+    method : {"auto", "direct", "separable", "fft"}
+        How the convolution runs.
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Filter ``(B, C, H, W)`` or ``(C, H, W)`` input; returns ``(B, C * N, H, W)``."""
-        if x.dim() not in (3, 4) or x.shape[-3] != self.in_channels:
-            raise ShapeError(
-                f"`x` must be (B, {self.in_channels}, H, W) or ({self.in_channels}, H, W); got shape {tuple(x.shape)}"
-            )
-        _core.check_pixels("x", x.shape)
-        if x.dim() == 3:  # unbatched (C, H, W), as nn.Conv2d accepts
-            return self.forward(x.unsqueeze(0))[0]
-        weight = self._generated_weight() if "generator" in self._modules else self.weight
-        if self.method == "separable" and weight.requires_grad:
-            raise ParameterError(_LEARNED_SEPARABLE.format(mode="trainable (weight.requires_grad is True)"))
-        # (C * N, 1, kh, kw) -> one bank of N kernels per channel, through filter2d's own path
-        kernels = weight.reshape(self.in_channels, -1, *weight.shape[-2:])
-        return _core.filter_tensor(
-            x, kernels, padding=self.pad4, border=self.border, value=self.value, method=self.method, bias=self.bias
-        )
+    Examples
+    --------
+    >>> import torch
+    >>> from filterbank import banks3d
+    >>> layer = FilterConv3d(banks3d.gaussian_jet(1, [1.0]), in_channels=1, mode="parametric")
+    >>> layer(torch.rand(1, 1, 12, 12, 12)).shape, sorted(layer.state_dict())
+    (torch.Size([1, 4, 12, 12, 12]), ['generator.log_sigma'])
+    """
 
-    def extra_repr(self) -> str:
-        return (
-            f"bank={len(self.bank)}x{self.bank.ksize}, in_channels={self.in_channels}, mode={self.mode!r}, "
-            f"border={self.border!r}, pad(t,b,l,r)={self.pad4}, method={self.method!r}"
-        )
+    _ndim = 3

@@ -74,6 +74,16 @@ _PATH_TEXT = {
     "inject": "plain nn.Conv2d + filterbank.inject",
     "FilterConv2d": "filterbank.FilterConv2d",
     "filter2d": "filterbank.filter2d",
+    "inject3d": "nn.Conv3d + inject",
+    "FilterConv3d": "nn.Conv3d subclass",
+    "filter3d": "function",
+}
+
+#: The reference of each path's table (the 3-D paths of :mod:`filterbank.parity3d` are checked against SciPy).
+_REFERENCE = {
+    "inject3d": "scipy.ndimage.correlate",
+    "FilterConv3d": "scipy.ndimage.correlate",
+    "filter3d": "scipy.ndimage.correlate",
 }
 
 
@@ -280,7 +290,8 @@ class ParityReport:
             cell = {(r.family, r.border): r for r in rows}
             fw = max(9, *(len(f) for f in families))
             bw = max(13, *(len(b) + 1 for b in borders))
-            head = f"parity vs cv2.filter2D | device {device} | {dtype} | path {path} ({_PATH_TEXT.get(path, path)})"
+            ref = _REFERENCE.get(path, "cv2.filter2D")
+            head = f"parity vs {ref} | device {device} | {dtype} | path {path} ({_PATH_TEXT.get(path, path)})"
             out.append(head)
             out.append("family".ljust(fw) + "".join(b.rjust(bw) for b in borders) + "tol".rjust(10))
             for fam in families:

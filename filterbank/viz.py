@@ -2,6 +2,8 @@
 
 This module sits above the banks and does not import them: a bank is anything
 with ``.kernels`` ``(N, kh, kw)`` and ``.names`` (a :class:`~filterbank.FilterBank`).
+Banks of 3-D kernels ``(N, kd, kh, kw)`` are drawn as the three central
+orthogonal slices of each kernel, and 1-D kernels ``(N, k)`` as one row.
 
 Colour conventions, the same in every picture:
 
@@ -160,8 +162,10 @@ def _array_items(obj: KernelLike) -> list[tuple[str, np.ndarray]]:
         raise DTypeError(f"`kernels` must be real numbers; got dtype {arr.dtype}")
     if arr.ndim == 2:
         arr = arr[None]
-    if arr.ndim != 3 or arr.size == 0:
-        raise ShapeError(f"`kernels` must be (N, kh, kw) or (kh, kw), non-empty; got shape {arr.shape}")
+    if arr.ndim not in (3, 4) or arr.size == 0:
+        raise ShapeError(
+            f"`kernels` must be (N, kh, kw) or (kh, kw), or 3-D (N, kd, kh, kw), non-empty; got shape {arr.shape}"
+        )
     return [(f"k{i}", k.astype(np.float64)) for i, k in enumerate(arr)]
 
 
@@ -233,6 +237,9 @@ def kernel_grid(
     >>> bank = FilterBank.from_specs([{"family": "sobel", "dx": 1, "dy": 0}, {"family": "sobel", "dx": 0, "dy": 1}])
     >>> kernel_grid(bank, cell=60, cols=2).size[0] >= 2 * 60
     True
+    >>> import numpy as np
+    >>> kernel_grid(np.ones((2, 5, 7, 9)), cell=45).size  # 3-D: three central slices per kernel
+    (286, 65)
     """
     cell = _count("cell", cell)
     items = _kernel_items(bank)
@@ -244,14 +251,37 @@ def kernel_grid(
     font = _font()
     panels = []
     for name, k in items:
-        kh, kw = k.shape
-        s = max(1, cell // max(kh, kw))
-        rgb = np.repeat(np.repeat(diverging(k), s, axis=0), s, axis=1)
-        panels.append((name, rgb))
+        if k.ndim == 3:
+            panels.append((f"{name} (z|y|x)", _slices_rgb(k, cell)))
+            continue
+        k2 = k[None] if k.ndim == 1 else k
+        s = max(1, cell // max(k2.shape))
+        panels.append((name, np.repeat(np.repeat(diverging(k2), s, axis=0), s, axis=1)))
     cell_w = max(max(p.shape[1] for _, p in panels), min(2 * cell, max(_text_size(s, font)[0] for s, _ in items)))
     cell_h = max(p.shape[0] for _, p in panels)
     label_h = _label_height(font)
     return _grid(panels, cols, cell_w, cell_h, label_h, font)
+
+
+def _slices_rgb(k: np.ndarray, cell: int) -> np.ndarray:
+    """A 3-D kernel as its central slices side by side: ``z`` (kh, kw), ``y`` (kd, kw), ``x`` (kd, kh).
+
+    One colour scale, the kernel's ``max |k|``, for the three slices; a white gap between them.
+    """
+    kd, kh, kw = k.shape
+    scale = float(np.abs(k).max())
+    s = max(1, cell // max(kd, kh, kw))
+    slices = (k[kd // 2], k[:, kh // 2, :], k[:, :, kw // 2])
+    rgbs = [np.repeat(np.repeat(diverging(a, scale), s, axis=0), s, axis=1) for a in slices]
+    h = max(r.shape[0] for r in rgbs)
+    gap = np.full((h, 3, 3), 255, dtype=np.uint8)
+    parts: list[np.ndarray] = []
+    for r in rgbs:
+        top = (h - r.shape[0]) // 2
+        col = np.full((h, r.shape[1], 3), 255, dtype=np.uint8)
+        col[top : top + r.shape[0]] = r
+        parts += [col, gap]
+    return np.concatenate(parts[:-1], axis=1)
 
 
 def _shrink(rgb: np.ndarray, cell_max: int) -> np.ndarray:

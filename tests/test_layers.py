@@ -262,5 +262,5 @@ def test_inject_errors(kwargs, conv, error, pattern) -> None:
 
 
 def test_inject_refuses_non_conv() -> None:
-    with pytest.raises(DTypeError, match=r"`conv` must be a torch.nn.Conv2d; got Linear"):
+    with pytest.raises(DTypeError, match=r"`conv` must be a torch.nn.Conv1d, nn.Conv2d or nn.Conv3d; got Linear"):
         inject(nn.Linear(3, 3), sobel_bank())

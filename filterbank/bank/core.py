@@ -33,7 +33,7 @@ from PIL import Image
 from .. import viz
 from .._errors import BankFileError, DTypeError, ParameterError, ShapeError
 from .._types import KernelLike
-from .._validate import finite_kernel, size_pair
+from .._validate import finite_kernel, int_in_range, size_pair
 from ..functional import filter2d
 from . import fileformat
 from .specs import (
@@ -49,21 +49,30 @@ from .specs import (
 
 __all__ = ["FilterBank", "as_bank"]
 
+_SHAPES = {1: "(N, k) or (k,)", 2: "(N, kh, kw) or (kh, kw)", 3: "(N, kd, kh, kw) or (kd, kh, kw)"}
+
 
 class FilterBank:
-    """A bank of 2-D kernels in correlation orientation, with names and specs.
+    """A bank of 2-D kernels in correlation orientation, with names and specs (also 1-D and 3-D kernels).
 
     Parameters
     ----------
     kernels : array-like
         ``(N, kh, kw)`` or a single ``(kh, kw)`` kernel; stored as a read-only
-        float64 array. Must be finite.
+        float64 array. Must be finite. A 4-D array ``(N, kd, kh, kw)`` is a bank
+        of 3-D kernels; 1-D kernels need ``ndim=1``.
     names : sequence of str, optional
         One unique name per kernel; default ``k0, k1, ...``.
     specs : sequence of dict, optional
         One JSON-serialisable dict per kernel, ``{"family": ..., **params}``,
         enough to regenerate it with :func:`filterbank.kernels.get`; default
         ``{"family": "custom"}``.
+    ndim : int or None
+        Dimensions of one kernel (1, 2 or 3): the array is one kernel
+        (``ndim`` axes) or a bank (``ndim + 1`` axes). ``None``: 2, or 3 for a
+        4-D array. 2-D-only methods (``resize``, ``crop_loss``,
+        ``response_image``) refuse other banks; :meth:`show` draws a 3-D kernel
+        as its three central orthogonal slices.
 
     Examples
     --------
@@ -79,14 +88,17 @@ class FilterBank:
         kernels: KernelLike,
         names: Sequence[str] | None = None,
         specs: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        ndim: int | None = None,
     ) -> None:
         arr = np.asarray(kernels)
         if arr.dtype.kind not in "fiu":
             raise DTypeError(f"`kernels` must be real numbers; got dtype {arr.dtype}")
-        if arr.ndim == 2:
+        nd = (3 if arr.ndim == 4 else 2) if ndim is None else int_in_range("ndim", ndim, 1, 3)
+        if arr.ndim == nd:
             arr = arr[None]
-        if arr.ndim != 3 or arr.size == 0:
-            raise ShapeError(f"`kernels` must be (N, kh, kw) or (kh, kw), non-empty; got shape {arr.shape}")
+        if arr.ndim != nd + 1 or arr.size == 0:
+            raise ShapeError(f"`kernels` must be {_SHAPES[nd]}, non-empty; got shape {arr.shape}")
         arr = finite_kernel("kernels", np.array(arr, dtype=np.float64, copy=True))
         arr.setflags(write=False)
         n = arr.shape[0]
@@ -142,15 +154,17 @@ class FilterBank:
         arrays = [np.asarray(k, dtype=np.float64) for k in kernels]
         if not arrays:
             raise ShapeError("`kernels` must hold at least one kernel; got an empty sequence")
+        nd = arrays[0].ndim if arrays[0].ndim in (1, 3) else 2  # 1-D and 3-D kernels: all alike
         for i, a in enumerate(arrays):
-            if a.ndim != 2:
-                raise ShapeError(f"`kernels[{i}]` must be 2-D (kh, kw); got shape {a.shape}")
-        shape = (max(a.shape[0] for a in arrays), max(a.shape[1] for a in arrays))
+            if a.ndim != nd:
+                want = "2-D (kh, kw)" if nd == 2 else f"{nd}-D like kernels[0]"
+                raise ShapeError(f"`kernels[{i}]` must be {want}; got shape {a.shape}")
+        shape = tuple(max(a.shape[j] for a in arrays) for j in range(nd))
         label = list(names) if names is not None else [f"k{i}" for i in range(len(arrays))]
         padded = [
             fit(a, shape, label[i] if i < len(label) else str(i), how="centre-padded to") for i, a in enumerate(arrays)
         ]
-        return cls(np.stack(padded), names=names, specs=specs)
+        return cls(np.stack(padded), names=names, specs=specs, ndim=nd)
 
     # -- views --------------------------------------------------------------------------------
     @property
@@ -170,8 +184,19 @@ class FilterBank:
 
     @property
     def ksize(self) -> tuple[int, int]:
-        """Kernel (height, width)."""
-        return (int(self._kernels.shape[1]), int(self._kernels.shape[2]))
+        """Kernel (height, width); ``(k,)`` for 1-D and ``(kd, kh, kw)`` for 3-D banks."""
+        return tuple(int(v) for v in self._kernels.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def ndim(self) -> int:
+        """Dimensions of one kernel: 2 for images, 1 for signals, 3 for volumes."""
+        return self._kernels.ndim - 1
+
+    def _need_2d(self, what: str) -> None:
+        if self.ndim != 2:
+            raise ShapeError(
+                f"`{what}` needs a bank of 2-D kernels; this bank holds {self.ndim}-D kernels {self.ksize}"
+            )
 
     def __len__(self) -> int:
         return int(self._kernels.shape[0])
@@ -186,7 +211,9 @@ class FilterBank:
     def __getitem__(self, key: int | slice | str | Sequence[int] | Sequence[str]) -> FilterBank:
         """Select kernels by index, slice, name pattern (fnmatch) or a list of either."""
         idx = self._select(key)
-        return FilterBank(self._kernels[idx], [self._names[i] for i in idx], [self._specs[i] for i in idx])
+        return FilterBank(
+            self._kernels[idx], [self._names[i] for i in idx], [self._specs[i] for i in idx], ndim=self.ndim
+        )
 
     def _select(self, key: Any) -> list[int]:
         n = len(self)
@@ -282,7 +309,7 @@ class FilterBank:
         ks = np.stack([normalized(k, kind, n) for k, n in zip(self._kernels, self._names, strict=True)])
         ksize = list(self.ksize)
         specs = [{"family": "normalized", "kind": kind, "ksize": ksize, "spec": s} for s in self._specs]
-        return FilterBank(ks, self._names, specs)
+        return FilterBank(ks, self._names, specs, ndim=self.ndim)
 
     def crop_loss(self, ksize: int | tuple[int, int]) -> np.ndarray:
         """Fraction of each kernel's L1 norm that lies outside a centred ``ksize`` window.
@@ -303,6 +330,7 @@ class FilterBank:
         >>> b.crop_loss(1).round(4).tolist()
         [0.8889]
         """
+        self._need_2d("crop_loss")
         shape = size_pair("ksize", ksize)
         return np.array([l1_lost(k, shape) for k in self._kernels])
 
@@ -343,6 +371,7 @@ class FilterBank:
         >>> round(b.resize(5, crop=True).specs[0]["l1_lost"], 4)
         0.0177
         """
+        self._need_2d("resize")
         shape = size_pair("ksize", ksize)
         losses = self.crop_loss(shape)
         shrinks = shape[0] < self.ksize[0] or shape[1] < self.ksize[1]
@@ -478,7 +507,7 @@ class FilterBank:
         """
         kernels, names, specs = fileformat.read(path, max_bytes=max_bytes)
         try:
-            bank = cls(kernels, names=names, specs=specs)
+            bank = cls(kernels, names=names, specs=specs, ndim=kernels.ndim - 1)
         except (ValueError, TypeError) as exc:
             raise BankFileError(f"{str(path)!r} does not describe a valid bank: {exc}") from None
         if verify:
@@ -495,7 +524,9 @@ class FilterBank:
         Diverging map centred at zero (blue negative, white zero, red positive),
         scaled by each kernel's ``max |k|``; drawn with Pillow by
         :func:`filterbank.viz.kernel_grid`. In a
-        notebook the returned image displays itself.
+        notebook the returned image displays itself. A 3-D kernel is drawn as its
+        three central orthogonal slices (``z``: ``k[kd // 2]``, ``y``, ``x``) side
+        by side with one colour scale; a 1-D kernel as one row.
 
         Parameters
         ----------
@@ -568,6 +599,7 @@ class FilterBank:
         >>> b.response_image(np.eye(16)).mode
         'RGB'
         """
+        self._need_2d("response_image")
         img = np.asarray(image)
         if img.ndim != 2:
             raise ShapeError(f"`image` must be a 2-D (H, W) grayscale image; got shape {img.shape}")
@@ -582,16 +614,21 @@ class FilterBank:
         return f"FilterBank(n={len(self)}, ksize={self.ksize}, names=[{shown}])"
 
 
-def as_bank(obj: KernelLike) -> FilterBank:
+def as_bank(obj: KernelLike, ndim: int | None = None) -> FilterBank:
     """Return ``obj`` if it is a FilterBank, else wrap an array ``(N, kh, kw)`` / ``(kh, kw)`` (or a tensor).
+
+    ``ndim`` is the dimension of one kernel for arrays (see :class:`FilterBank`); ``None``: 2, or 3
+    for a 4-D array. A FilterBank is returned as it is, whatever ``ndim``.
 
     Examples
     --------
     >>> as_bank(np.ones((3, 3))).names
     ['k0']
+    >>> as_bank(np.ones((3, 3)), ndim=1).ksize
+    (3,)
     """
     if isinstance(obj, FilterBank):
         return obj
     if isinstance(obj, torch.Tensor):
         obj = obj.detach().cpu().double().numpy()
-    return FilterBank(obj)
+    return FilterBank(obj, ndim=ndim)

@@ -198,7 +198,7 @@ def _kernels_check(meta: Mapping[str, Any]) -> Callable[[np.dtype, bool, tuple[i
     """The kernels' header must say what the metadata says: checked before their bytes are read."""
 
     def check(dtype: np.dtype, fortran: bool, shape: tuple[int, ...]) -> None:
-        if dtype != np.dtype("<f8") or fortran or list(shape) != meta.get("shape") or len(shape) != 3:
+        if dtype != np.dtype("<f8") or fortran or list(shape) != meta.get("shape") or len(shape) not in (2, 3, 4):
             raise BankFileError(
                 f"entry 'kernels' must be float64 of shape {meta.get('shape')}; got {dtype} {list(shape)}"
                 + (" (Fortran order)" if fortran else "")

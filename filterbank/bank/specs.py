@@ -30,6 +30,7 @@ from .._errors import ParameterError, UnknownNameError
 from .._format import spec_value
 from .._shape import center_fit
 from .._validate import as_float, int_in_range, positive_float, size_pair
+from ..kernels.nd import nd_shape
 
 __all__ = [
     "MAX_SPEC_TAPS",
@@ -218,6 +219,11 @@ def _ksize(a: Mapping[str, Any]) -> tuple[int, ...]:
     return size_pair("ksize", a["ksize"])
 
 
+def _nd(family: str) -> Callable[[Mapping[str, Any]], tuple[int, ...]]:
+    """The size rule of an N-D family (:func:`filterbank.kernels.nd.nd_shape`)."""
+    return lambda a: nd_shape(family, a)
+
+
 def _random_stack(a: Mapping[str, Any]) -> int:
     """Taps of the whole stack a random kernel is drawn from."""
     return int_in_range("n", a["n"], 1) * math.prod(size_pair("ksize", a["ksize"]))
@@ -243,6 +249,7 @@ _SHAPES: dict[str, Callable[[Mapping[str, Any]], tuple[int, ...]]] = {
     "vgg_gaussian": _square("size"),
     "vgg_log": _square("size"),
     "vgg_oriented": _square("size"),
+    **{f: _nd(f) for f in ("box_nd", "gabor3d", "gaussian_nd", "log_nd", "prewitt_nd", "sobel_nd")},
 }
 #: Families of bounded size (at most 31 x 31 whatever the parameters).
 _SMALL = ("fspecial_laplacian", "kirsch", "laplacian", "laws", "prewitt", "scharr", "sobel", "unsharp")
@@ -320,7 +327,7 @@ def spec_shape(spec: Mapping[str, Any]) -> tuple[int, ...]:
         if not isinstance(inner, Mapping):
             raise ParameterError(f"a {family!r} spec must hold the inner spec under 'spec'; got {spec!r}")
         spec_shape(inner)
-        shape = tuple(size_pair("ksize", params.get("ksize")))
+        shape = _wrapper_shape(params.get("ksize"))
         cost = math.prod(shape)
     else:
         shape, cost = _family_shape(family, params)
@@ -333,11 +340,18 @@ def spec_shape(spec: Mapping[str, Any]) -> tuple[int, ...]:
     return shape
 
 
+def _wrapper_shape(ksize: object) -> tuple[int, ...]:
+    """A wrapper's size: (height, width) for 2-D banks, one size per axis for 1-D and 3-D banks."""
+    if isinstance(ksize, (list, tuple)) and len(ksize) in (1, 3):
+        return tuple(size_pair("ksize", (v, v))[0] for v in ksize)
+    return tuple(size_pair("ksize", ksize))
+
+
 def _unwrap(spec: Mapping[str, Any], family: str, params: Mapping[str, Any]) -> np.ndarray:
     inner = params.get("spec")
     if not isinstance(inner, Mapping):
         raise ParameterError(f"a {family!r} spec must hold the inner spec under 'spec'; got {spec!r}")
-    shape = size_pair("ksize", params.get("ksize"))
+    shape = _wrapper_shape(params.get("ksize"))
     k = fit(np.asarray(kernel_from_spec(inner), dtype=np.float64), shape, spec_name(inner))
     if family == "normalized":
         k = normalized(k, check_normalization(params.get("kind")), spec_name(inner))

@@ -4,7 +4,8 @@ Run it with ``filterbank bench`` (or ``python -m filterbank.bench``); see
 ``benchmarks/README.md`` in the repository for a recorded run. One module per concern:
 
 - :mod:`~filterbank.bench.workloads`: the workloads W1-W9 (inputs from the packaged
-  sample images, the ``cv2.filter2D`` reference, contenders, speed targets);
+  sample images, the ``cv2.filter2D`` reference, contenders, speed targets) and the
+  3-D workloads V1-V2 (a generated volume, the SciPy / float64 reference);
 - :mod:`~filterbank.bench.planner`: the planner sweep (``--planner``): ``auto`` against
   every method it may choose, on a grid of sizes, banks, dtypes and threads;
 - :mod:`~filterbank.bench.timing`: interleaved timing, CUDA events, peak memory in fresh processes;
@@ -13,8 +14,9 @@ Run it with ``filterbank bench`` (or ``python -m filterbank.bench``); see
 
 kornia is timed when it is installed (the ``bench`` extra); the error column is the
 maximum absolute difference from a loop of ``cv2.filter2D`` (BORDER_REFLECT_101),
-images in [0, 1]. Slow peers (a Python loop of ``scipy.ndimage.correlate`` on large
-kernels) are timed on a subset of their calls and extrapolated; the table marks them ``~``.
+images in [0, 1] (for V1-V2 from SciPy's ``gaussian_filter`` / a float64 ``F.conv3d``).
+Slow peers (a Python loop of ``scipy.ndimage.correlate`` on large kernels) are timed on
+a subset of their calls and extrapolated; the table marks them ``~``.
 
 Examples
 --------
@@ -28,7 +30,7 @@ Examples
 
 >>> from filterbank.bench import WORKLOADS
 >>> WORKLOADS
-('W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9')
+('W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'V1', 'V2')
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The benchmark workloads W1-W5: inputs, the OpenCV reference, contenders and targets.
+"""The benchmark workloads W1-W9 and V1-V2: inputs, the OpenCV reference, contenders and targets.
 
 - W1: Sobel and Scharr x/y (four 3x3 kernels) on 16 grayscale 224x224 images;
 - W2: a Gabor bank of 32 kernels 31x31 (4 scales x 8 orientations) on 4 grayscale 256x256 images;
@@ -8,13 +8,20 @@
 - W6: 3x3 Sobel on one 1920x1080 grayscale uint8 numpy image (bit-identical to ``cv2.filter2D``);
 - W7: 5x5 Gaussian on one 1920x1080 RGB uint8 numpy image (bit-identical to ``cv2.filter2D``);
 - W8: 3x3 Sobel on one 32x32 float32 numpy image (the per-call cost);
-- W9: Sobel x/y and the 3x3 Laplacian on a 64 x 3 x 256 x 256 float32 CPU tensor.
+- W9: Sobel x/y and the 3x3 Laplacian on a 64 x 3 x 256 x 256 float32 CPU tensor;
+- V1: a 15^3 Gaussian (sigma 2) on a 160^3 float32 volume (:func:`filterbank.filter3d`);
+- V2: a bank of 16 random (non-separable) 9^3 kernels on a 96^3 float32 volume.
 
 Inputs are the packaged sample images (:func:`filterbank.images.sample`) resized with
 ``cv2.INTER_AREA``, float32 in [0, 1] (uint8 for W6 and W7). The reference is a loop of
 ``cv2.filter2D`` (``BORDER_REFLECT_101``). The OpenCV peers write into outputs allocated
 once, outside the timed call (``dst=``), and read channel planes made contiguous once: the
 fair loop a user would write, paying nothing filterbank does not pay.
+The 3-D workloads use the generated volume
+:func:`filterbank.images.synthetic_volume`; OpenCV has no 3-D filter, so their
+reference is SciPy (``gaussian_filter``, float64) for V1 and a float64
+``F.conv3d`` of the reflect101-padded volume (equal to ``scipy.ndimage.correlate``,
+``mode="mirror"``; SciPy itself would take minutes) for V2.
 """
 
 from __future__ import annotations
@@ -32,13 +39,14 @@ import torch.nn.functional as F
 from .. import banks, borders, kernels, plan
 from .._errors import UnknownNameError
 from .._types import OPENCV_DFT_TAPS
-from ..functional import filter2d
-from ..images import sample, sample_names
+from ..functional import filter2d, filter3d
+from ..images import sample, sample_names, synthetic_volume
+from ..plan import nd as plan_nd
 
 __all__ = ["WORKLOADS", "Contender", "Workload", "build", "gabor_bank", "images", "lm_bank", "optional_kornia"]
 
 #: The workload keys, in the order ``filterbank bench`` runs them.
-WORKLOADS: tuple[str, ...] = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9")
+WORKLOADS: tuple[str, ...] = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "V1", "V2")
 
 #: (sep_x, sep_y) float32 1-D factors of a separable kernel, for the ``cv2.sepFilter2D`` contender.
 Seps = list[tuple[np.ndarray, np.ndarray]]
@@ -358,6 +366,8 @@ def build(key: str, device: torch.device) -> Workload:
         return _build_single(key)
     if key == "W9":
         return _build_w9(device)
+    if key in _BUILDERS:
+        return _BUILDERS[key](device)
     if key not in _INPUTS:
         raise UnknownNameError("workload", key, WORKLOADS)
     imgs, bank, title, seps = _INPUTS[key]()
@@ -429,6 +439,98 @@ def _build_w5(device: torch.device) -> Workload:
         [("at least 1.5x faster than a plain nn.Conv2d", "nn.Conv2d (reflect pad) step", 1.5)],
         info,
     )
+
+
+# ------------------------------------------------------------------------------------------ volumes (V1, V2)
+def _padded5(v: torch.Tensor, ks: tuple[int, ...]) -> torch.Tensor:
+    return borders.pad_nd(v.reshape(1, 1, *v.shape), borders.padding_nd(ks), "reflect101")
+
+
+def _slab(v: torch.Tensor, depth: int) -> tuple[torch.Tensor, float]:
+    """The first ``depth`` planes of a volume and the factor that extrapolates a dense conv on it to the whole."""
+    return v[:depth].contiguous(), v.shape[0] / depth
+
+
+def _build_v1(device: torch.device, side: int = 160) -> Workload:
+    vol = synthetic_volume(side)
+    k = kernels.gaussian_nd(15, 2.0, ndim=3)
+    x = torch.from_numpy(vol).to(device)
+    kt = torch.from_numpy(k).float().to(device)
+    ref = ndi.gaussian_filter(vol.astype(np.float64), 2.0, mode="mirror", radius=7)[None, None]
+    cs = [
+        Contender("filterbank filter3d (auto)", lambda: filter3d(x, kt), lambda y: _t2np(y)[None, None], True),
+        Contender(
+            "scipy ndimage.gaussian_filter",
+            lambda: ndi.gaussian_filter(vol, 2.0, mode="mirror", radius=7),
+            lambda y: np.asarray(y, dtype=np.float64)[None, None],
+        ),
+    ]
+    kn = optional_kornia()
+    if kn is not None:  # a dense 3375-tap conv: timed on 16 planes, extrapolated
+        part, scale = _slab(x, min(16, side))
+        cs.append(
+            Contender(
+                "kornia filter3d",
+                lambda: kn.filters.filter3d(part[None, None], kt[None], border_type="reflect"),
+                None,
+                True,
+                scale=scale,
+            )
+        )
+    xp_shape = (1, 1, *(n + 14 for n in vol.shape))
+    method, _, p = plan_nd.choose_nd(xp_shape, kt.cpu()[None, None])
+    info = {"auto_method": method, "estimates_ms": {m: round(v * 1e3, 2) for m, v in p.estimates.items()}}
+    tol = 1e-5 * float(np.abs(k).sum())  # >= OPENCV_DFT_TAPS taps, volume in [0, 1]
+    return Workload(
+        "V1",
+        f"V1 Gaussian sigma 2 (15^3) on a {side}^3 volume",
+        ref,
+        tol,
+        "filterbank filter3d (auto)",
+        cs,
+        [
+            ("at least 2x faster than scipy gaussian_filter", "scipy ndimage.gaussian_filter", 2.0),
+            ("at least 2x faster than kornia filter3d", "kornia filter3d", 2.0),
+        ],
+        info,
+    )
+
+
+def _build_v2(device: torch.device, side: int = 96) -> Workload:
+    vol = synthetic_volume(side, seed=1)
+    bank = np.random.default_rng(7).standard_normal((16, 9, 9, 9))
+    x = torch.from_numpy(vol).to(device)
+    kt = torch.from_numpy(bank).float().to(device)
+    w = kt.unsqueeze(1)
+    ref = F.conv3d(_padded5(torch.from_numpy(vol).double(), (9, 9, 9)), torch.from_numpy(bank).unsqueeze(1))
+    part, scale = _slab(torch.from_numpy(vol), min(12, side))
+    sub = bank[0].astype(np.float32)
+    cs = [
+        Contender("filterbank filter3d (auto)", lambda: filter3d(x, kt), lambda y: _t2np(y)[None], True),
+        Contender("torch F.conv3d (direct)", lambda: F.conv3d(_padded5(x, (9, 9, 9)), w), _t2np, True),
+        Contender(
+            "scipy ndimage.correlate loop",
+            lambda: ndi.correlate(part.numpy(), sub, mode="mirror"),
+            None,
+            scale=scale * len(bank),  # one kernel on 12 planes, extrapolated to 16 kernels on the volume
+        ),
+    ]
+    method, _, p = plan_nd.choose_nd((1, 1, side + 8, side + 8, side + 8), kt.cpu()[None])
+    info = {"auto_method": method, "estimates_ms": {m: round(v * 1e3, 2) for m, v in p.estimates.items()}}
+    tol = 1e-5 * float(np.abs(bank).sum(axis=(1, 2, 3)).max())  # >= OPENCV_DFT_TAPS taps, volume in [0, 1]
+    return Workload(
+        "V2",
+        f"V2 bank of 16 random 9^3 kernels on a {side}^3 volume",
+        ref.numpy(),
+        tol,
+        "filterbank filter3d (auto)",
+        cs,
+        [("at least 2x faster than F.conv3d", "torch F.conv3d (direct)", 2.0)],
+        info,
+    )
+
+
+_BUILDERS: dict[str, Callable[[torch.device], Workload]] = {"W5": _build_w5, "V1": _build_v1, "V2": _build_v2}
 
 
 # ------------------------------------------------------------------------------ W6-W9: where users meet OpenCV

@@ -5,14 +5,28 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
+import torch
 from PIL import Image
 
 from .._errors import CliError
 from .._io import write_atomic, write_bytes_atomic
 
-__all__ = ["Progress", "check_free", "save_npy", "save_png", "save_text"]
+__all__ = [
+    "Progress",
+    "check_free",
+    "report_failures",
+    "save_npy",
+    "save_npy_channels_last",
+    "save_png",
+    "save_text",
+    "skip_line",
+]
+
+#: Bytes of one band of rows written at a time by :func:`save_npy_channels_last`.
+_BAND_BYTES = 32 << 20
 
 
 def check_free(paths: Sequence[Path], force: bool) -> None:
@@ -34,6 +48,35 @@ def save_png(image: Image.Image, path: Path) -> Path:
 def save_npy(array: np.ndarray, path: Path) -> Path:
     """Write an array as ``.npy`` (no pickles), atomically."""
     return write_atomic(path, lambda f: np.save(f, array, allow_pickle=False))
+
+
+def save_npy_channels_last(maps: torch.Tensor, path: Path) -> Path:
+    """Write ``(K, H, W)`` maps as the ``.npy`` of their ``(H, W, K)`` channels-last array, atomically.
+
+    The file is byte for byte what ``np.save(path, maps.permute(1, 2, 0).numpy())`` writes, but it is
+    written in bands of rows: no transposed copy of the whole array is ever held.
+
+    Examples
+    --------
+    >>> import io, tempfile, pathlib
+    >>> t = torch.arange(24.0).reshape(2, 3, 4)
+    >>> p = save_npy_channels_last(t, pathlib.Path(tempfile.mkdtemp()) / "a.npy")
+    >>> ref = io.BytesIO(); np.save(ref, t.permute(1, 2, 0).numpy())
+    >>> p.read_bytes() == ref.getvalue()
+    True
+    """
+    k, h, w = maps.shape
+    dtype = np.dtype(torch.empty(0, dtype=maps.dtype).numpy().dtype)
+    rows = max(1, _BAND_BYTES // max(1, w * k * dtype.itemsize))
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (h, w, k)}
+
+    def write(f: IO[bytes]) -> None:
+        np.lib.format.write_array_header_1_0(f, header)
+        for r in range(0, h, rows):
+            band = maps[:, r : r + rows].permute(1, 2, 0).contiguous().cpu().numpy()
+            f.write(band.data)
+
+    return write_atomic(path, write)
 
 
 def save_text(text: str, path: str | Path) -> Path:
@@ -67,3 +110,17 @@ class Progress:
         """Finish the bar (terminal only)."""
         if self.tty:
             print(f"\r[{self.total}/{self.total}] [{'#' * 24}] done".ljust(self.width), file=sys.stderr, flush=True)
+
+
+def skip_line(src: Path, exc: BaseException) -> None:
+    """One stderr line for an image of a folder that could not be read (the run goes on without it)."""
+    print(f"filterbank: skipped {src}: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
+
+
+def report_failures(failed: Sequence[tuple[Path, BaseException]], total: int) -> None:
+    """The closing summary, on stderr, of the images that could not be read (nothing if none)."""
+    if failed:
+        names = ", ".join(p.name for p, _ in failed)
+        print(
+            f"filterbank: {len(failed)} of {total} images could not be read and were skipped: {names}", file=sys.stderr
+        )

@@ -73,9 +73,8 @@ def count(n: int, word: str) -> str:
 
 
 def bank_text(bank: FilterBank, label: str) -> str:
-    """``lm: 48 kernels, 49x49``."""
-    kh, kw = bank.ksize
-    return f"{label}: {count(len(bank), 'kernel')}, {kh}x{kw}"
+    """``lm: 48 kernels, 49x49`` (``9x9x9`` for a 3-D bank)."""
+    return f"{label}: {count(len(bank), 'kernel')}, {'x'.join(map(str, bank.ksize))}"
 
 
 def _close(name: str, pool: Sequence[str]) -> str:

@@ -17,9 +17,11 @@ from torch import nn
 from .. import __version__, banks, borders, viz
 from .._device import resolve_device
 from ..bank import FilterBank
-from ..images import default_image_dir
+from ..functional import filter3d
+from ..images import default_image_dir, synthetic_volume
 from ..inject import inject
 from ..parity import DTYPES, ParityReport, default_groups, reference_filter2d, run_parity
+from ..parity3d import default_groups_3d, run_parity_3d
 from ._args import add_threads, device_arg, examples, wrap
 from ._inputs import gray, load_image_set
 
@@ -27,6 +29,9 @@ __all__ = ["DEMO_BANKS", "add_parser", "run"]
 
 #: The banks whose pictures and FilterConv2d parity ``filterbank demo`` adds.
 DEMO_BANKS: tuple[str, ...] = ("lm", "rfs", "schmid", "gabor")
+
+#: Side of the synthetic volume of the demo's 3-D parity table.
+DEMO_VOLUME = 24
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -47,9 +52,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
             "Build the default banks, run them through injected nn.Conv2d layers on the images on CPU "
             "(and CUDA when available or asked), check every output against cv2.filter2D (float32 and "
             "uint8), then the LM, RFS, Schmid and Gabor banks through FilterConv2d on one image (camera), "
-            "print the parity tables and write bank.png, bank_<lm|rfs|schmid|gabor>.png, "
-            "responses_<image>.png and compare_<image>_<family>.png. The images are the sample images "
-            "shipped with the package unless --images names a folder. Exits 1 on a parity failure."
+            "then the 3-D families through nn.Conv3d, FilterConv3d and filter3d on a generated volume against "
+            "scipy.ndimage.correlate, print the parity tables and write bank.png, "
+            "bank_<lm|rfs|schmid|gabor>.png, responses_<image>.png, compare_<image>_<family>.png, bank3d.png "
+            "(3-D kernels as their central slices) and responses_volume.png. The images are the sample "
+            "images shipped with the package unless --images names a folder. Exits 1 on a parity failure."
         ),
         epilog=examples("filterbank demo", "filterbank demo --out demo-out --device cpu --threads 1"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -137,6 +144,32 @@ def _gallery(
     return written
 
 
+def _volume_parity(devices: list[torch.device]) -> ParityReport:
+    """The 3-D families on the synthetic volume against scipy.ndimage.correlate, on each device."""
+    print(f"3-D families on synthetic_volume({DEMO_VOLUME}) against scipy.ndimage.correlate, float32:")
+    report = ParityReport()
+    for dev in devices:
+        rep = run_parity_3d(device=dev, size=DEMO_VOLUME)
+        report = report + rep
+        print(rep.table())
+        print()
+    return report
+
+
+def _volume_gallery(out: Path) -> list[Path]:
+    """The 3-D banks as central slices, and the central depth slice of the volume's responses."""
+    groups = default_groups_3d()
+    written = [viz.save(viz.kernel_grid([b for _, b in groups], cell=48, cols=4), out / "bank3d.png")]
+    vol = synthetic_volume(DEMO_VOLUME)
+    z = DEMO_VOLUME // 2
+    panels: list[tuple[str, np.ndarray]] = [(f"volume z={z}", vol[z])]
+    for _, bank in groups[:4]:
+        resp = np.asarray(filter3d(vol, bank))  # (D, H, W, N)
+        panels += [(f"{name} z={z}", resp[z, :, :, i]) for i, name in enumerate(bank.names)]
+    written.append(viz.save(viz.response_grid(panels, cols=5), out / "responses_volume.png"))
+    return written
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the parity tables, write the gallery into ``args.out``; return 0, or 1 on a parity failure.
 
@@ -174,10 +207,10 @@ def run(args: argparse.Namespace) -> int:
 
     report = _parity_tables(images, devices, dtypes=DTYPES, groups=groups)
     bank_report, bank_groups = _bank_parity(images, devices)
-    report = report + bank_report
+    report = report + bank_report + _volume_parity(devices)
 
     t0 = time.perf_counter()
-    written = _gallery(Path(args.out), images, groups, bank_groups)
+    written = _gallery(Path(args.out), images, groups, bank_groups) + _volume_gallery(Path(args.out))
     print(f"wrote {len(written)} pictures to {args.out} ({time.perf_counter() - t0:.1f} s):")
     for p in sorted(written):
         print(f"  {p}")

@@ -7,7 +7,8 @@ They are installed with the wheel, so :func:`sample` and :func:`load_images` wor
 from any folder, without a checkout.
 
 Images are returned as ``uint8`` arrays of shape ``(H, W)`` (grayscale) or
-``(H, W, 3)`` in **RGB** order (not OpenCV's BGR).
+``(H, W, 3)`` in **RGB** order (not OpenCV's BGR). :func:`synthetic_volume`
+generates a float32 test volume (3-D parity table, 3-D benchmarks).
 
 Examples
 --------
@@ -34,6 +35,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from filterbank._errors import ParameterError, UnknownNameError
+from filterbank.images.volumes import synthetic_volume
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -41,7 +43,15 @@ if TYPE_CHECKING:
     else:
         from importlib.abc import Traversable
 
-__all__ = ["IMAGE_SUFFIXES", "default_image_dir", "load_image", "load_images", "sample", "sample_names"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "default_image_dir",
+    "load_image",
+    "load_images",
+    "sample",
+    "sample_names",
+    "synthetic_volume",
+]
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
 """File suffixes (lower case) picked up by :func:`load_images` when ``pattern="*"``."""

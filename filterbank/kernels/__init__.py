@@ -14,6 +14,7 @@ from .derivative import laplacian, prewitt, scharr, sobel, sobel_1d
 from .fspecial import average, disk, fspecial_laplacian, fspecial_log, motion, unsharp
 from .gabor import gabor
 from .gaussian import dog, gaussian, gaussian_1d, gaussian_derivative, log
+from .nd import box_nd, gabor3d, gaussian_nd, log_nd, prewitt_nd, sobel_nd
 from .random import random_kernel, random_kernels
 from .texture import dct, kirsch, laws
 from .vgg import schmid, vgg_gaussian, vgg_log, vgg_oriented
@@ -22,23 +23,28 @@ __all__ = [
     "REGISTRY",
     "average",
     "box",
+    "box_nd",
     "dct",
     "disk",
     "dog",
     "fspecial_laplacian",
     "fspecial_log",
     "gabor",
+    "gabor3d",
     "gaussian",
     "gaussian_1d",
     "gaussian_derivative",
+    "gaussian_nd",
     "get",
     "kirsch",
     "laplacian",
     "laws",
     "log",
+    "log_nd",
     "motion",
     "names",
     "prewitt",
+    "prewitt_nd",
     "random_kernel",
     "random_kernels",
     "scharr",
@@ -46,6 +52,7 @@ __all__ = [
     "signature",
     "sobel",
     "sobel_1d",
+    "sobel_nd",
     "unsharp",
     "vgg_gaussian",
     "vgg_log",

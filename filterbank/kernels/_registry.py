@@ -19,6 +19,7 @@ from .derivative import laplacian, prewitt, scharr, sobel
 from .fspecial import average, disk, fspecial_laplacian, fspecial_log, motion, unsharp
 from .gabor import gabor
 from .gaussian import dog, gaussian, gaussian_1d, gaussian_derivative, log
+from .nd import box_nd, gabor3d, gaussian_nd, log_nd, prewitt_nd, sobel_nd
 from .random import random_kernel
 from .texture import dct, kirsch, laws
 from .vgg import schmid, vgg_gaussian, vgg_log, vgg_oriented
@@ -43,25 +44,31 @@ REGISTRY: Registry[np.ndarray] = Registry(
     {
         "average": average,
         "box": box,
+        "box_nd": box_nd,
         "dct": dct,
         "disk": disk,
         "dog": dog,
         "fspecial_laplacian": fspecial_laplacian,
         "fspecial_log": fspecial_log,
         "gabor": gabor,
+        "gabor3d": gabor3d,
         "gaussian": gaussian,
         "gaussian_1d": gaussian_1d,
         "gaussian_derivative": gaussian_derivative,
+        "gaussian_nd": gaussian_nd,
         "kirsch": kirsch,
         "laplacian": laplacian,
         "laws": laws,
         "log": log,
+        "log_nd": log_nd,
         "motion": motion,
         "prewitt": prewitt,
+        "prewitt_nd": prewitt_nd,
         "random_kernel": random_kernel,
         "scharr": scharr,
         "schmid": schmid,
         "sobel": sobel,
+        "sobel_nd": sobel_nd,
         "unsharp": unsharp,
         "vgg_gaussian": vgg_gaussian,
         "vgg_log": vgg_log,
@@ -89,7 +96,7 @@ def names(pattern: str | None = None) -> list[str]:
     Examples
     --------
     >>> names("gauss*")
-    ['gaussian', 'gaussian_1d', 'gaussian_derivative']
+    ['gaussian', 'gaussian_1d', 'gaussian_derivative', 'gaussian_nd']
     """
     return REGISTRY.names(pattern)
 

@@ -8,6 +8,10 @@ equal to 1e-12), from tensors, so that gradients reach ``sigma``, ``theta``,
 is built, so every shape is static (``torch.compile(fullgraph=True)``,
 ``torch.export`` and ONNX see constants).
 
+:class:`GaussianGeneratorND` (:mod:`~filterbank.parametric.nd`) does the same for
+1-D and 3-D banks of ``gaussian_nd`` / ``log_nd`` kernels (one learnable sigma per
+kernel and axis).
+
 :class:`KernelGenerator` (:mod:`~filterbank.parametric.module`) turns a
 :class:`~filterbank.FilterBank` built from those families into an ``nn.Module``
 whose forward returns the ``(N, kh, kw)`` kernels, with one ``nn.Parameter``
@@ -31,12 +35,15 @@ from __future__ import annotations
 from .families import FAMILIES, PARAMETERS, POSITIVE
 from .generators import GENERATORS, dog, gabor, gaussian, gaussian_derivative, log
 from .module import KernelGenerator
+from .nd import FAMILIES_ND, GaussianGeneratorND
 
 __all__ = [
     "FAMILIES",
+    "FAMILIES_ND",
     "GENERATORS",
     "PARAMETERS",
     "POSITIVE",
+    "GaussianGeneratorND",
     "KernelGenerator",
     "dog",
     "gabor",

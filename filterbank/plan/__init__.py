@@ -65,6 +65,7 @@ off the CPU, a byte budget, a lock), :mod:`~filterbank.plan.nonfinite` (a NaN or
 inside the windows that cover it),
 :mod:`~filterbank.plan.factors` (SVD), :mod:`~filterbank.plan.separable`
 (Toeplitz GEMM passes and shifted sums), :mod:`~filterbank.plan.fft`,
+:mod:`~filterbank.plan.nd` (the same methods and rules for 1-D and 3-D kernels),
 :mod:`~filterbank.plan.direct`, :mod:`~filterbank.plan.chooser` (cost model and
 choice), :mod:`~filterbank.plan.opencv` (the OpenCV engine: ``cv2.filter2D`` itself on CPU
 inputs, chosen by ``auto`` when it is estimated cheapest, or with ``method="opencv"``) and
@@ -81,7 +82,7 @@ torch.Size([2, 12, 6, 6])
 
 from __future__ import annotations
 
-from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, nonfinite, opencv, separable
+from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, nd, nonfinite, opencv, separable
 from .accuracy import allowed
 from .cache import DEFAULT_CACHE_BUDGET, CacheInfo, cache_info, clear_cache, set_cache_budget
 from .chooser import METHODS, Plan, choose, estimate
@@ -106,6 +107,7 @@ __all__ = [
     "fft_chunk",
     "fft_size",
     "load_costs",
+    "nd",
     "set_cache_budget",
     "write_costs",
 ]

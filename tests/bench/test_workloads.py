@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from filterbank import UnknownNameError, kernels
-from filterbank.bench.workloads import WORKLOADS, build, gabor_bank, images, lm_bank, photo
+from filterbank.bench.workloads import WORKLOADS, _build_v1, _build_v2, build, gabor_bank, images, lm_bank, photo
 from filterbank.images import sample, sample_names
 
 
@@ -62,10 +62,10 @@ def test_w1_reference_and_every_contender_agree_with_opencv():
 
 
 def test_unknown_workload_names_the_known_ones():
-    assert WORKLOADS == ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9")
+    assert WORKLOADS == ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "V1", "V2")
     with pytest.raises(UnknownNameError, match="W10") as info:
         build("W10", torch.device("cpu"))
-    assert "'W1'" in str(info.value) and "'W9'" in str(info.value)
+    assert "'W1'" in str(info.value) and "'V2'" in str(info.value)
 
 
 @pytest.mark.parametrize("key", ["W6", "W7", "W8"])
@@ -102,3 +102,19 @@ def test_w9_peers_and_target():
     assert w.targets[0][1:] == ("*", 1.2)
     peer = w.contenders[1].fn()
     np.testing.assert_array_equal(peer, w.reference)  # the preallocated loop is cv2.filter2D itself
+
+
+@pytest.mark.parametrize("key", ["V1", "V2"])
+def test_volume_workloads_are_within_tolerance(key):
+    # The 3-D workloads at a small size (the harness runs 160^3 and 96^3): every contender with an
+    # output is within the workload's tolerance of the SciPy / float64 reference.
+    w = (_build_v1 if key == "V1" else _build_v2)(torch.device("cpu"), 24)
+    assert w.contenders[0].name == w.ours == "filterbank filter3d (auto)"
+    assert w.info["auto_method"] == ("separable" if key == "V1" else "fft")
+    for c in w.contenders:
+        out = c.fn()
+        if c.to_numpy is not None:
+            assert np.abs(c.to_numpy(out) - w.reference).max() <= w.tol, c.name
+    peers = {peer for _, peer, _ in w.targets}
+    names = {c.name for c in w.contenders}
+    assert peers - names <= {"kornia filter3d"}  # kornia is optional (the bench extra)

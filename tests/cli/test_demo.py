@@ -26,7 +26,9 @@ def test_demo_writes_pictures_and_table(images_dir, tmp_path, capsys):
     for b in DEMO_BANKS:
         row = next(line for line in table.splitlines() if line.startswith(f"{b} "))
         assert row.count(" ok") == len(BORDERS) and "FAIL" not in row, row
-    expected = ["bank.png", *(f"bank_{b}.png" for b in DEMO_BANKS)]
+    # the 3-D families on the generated volume, against SciPy, every path and border ok
+    assert out.count("parity vs scipy.ndimage.correlate") == 3 and "synthetic_volume(24)" in out
+    expected = ["bank.png", *(f"bank_{b}.png" for b in DEMO_BANKS), "bank3d.png", "responses_volume.png"]
     for name in ("noise", "ramp"):
         expected.append(f"responses_{name}.png")
         expected += [f"compare_{name}_{family}.png" for family in FAMILIES]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from filterbank import FilterBank, banks
+from filterbank import FilterBank, banks, banks3d
 from filterbank.cli import main
 
 from ._helpers import one_line_error
@@ -89,3 +89,17 @@ def test_show_never_overwrites_without_force(tmp_path, capsys):
     saved = banks.sobel().save(tmp_path / "s.npz")
     assert main(["show", str(saved), "ksize=5", "-o", str(tmp_path / "c.png")]) == 2
     assert "no parameters" in one_line_error(capsys.readouterr().err)
+
+
+def test_show_3d_kernels_as_orthogonal_slices(tmp_path, capsys):
+    out = tmp_path / "g3.png"
+    args = ["show", "kernel:gabor3d", "ksize=9", "sigma=2", "theta=0.5", "phi=1.0", "lambd=5", "-o", str(out)]
+    assert main(args) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {out} (kernel:gabor3d: 1 kernel, 9x9x9)"
+    pixels = _pixels(out)
+    assert pixels.shape[1] > 3 * 60  # three 9x9 slices side by side at the default cell of 64
+    saved = tmp_path / "jet.npz"
+    from_file = tmp_path / "jet.png"
+    banks3d.gaussian_jet(1, [1.0]).save(saved)
+    assert main(["show", str(saved), "-o", str(from_file)]) == 0
+    assert "4 kernels, 9x9x9" in capsys.readouterr().out

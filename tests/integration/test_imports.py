@@ -19,7 +19,18 @@ import filterbank
 PACKAGE = Path(filterbank.__file__).resolve().parent
 
 #: Third-party packages that are optional extras: importing them inside the function that needs them is allowed.
-OPTIONAL_EXTRAS = {"kornia", "dask", "zarr", "onnx", "onnxruntime", "onnxscript", "skimage", "sklearn", "matplotlib"}
+OPTIONAL_EXTRAS = {
+    "kornia",
+    "dask",
+    "distributed",
+    "zarr",
+    "onnx",
+    "onnxruntime",
+    "onnxscript",
+    "skimage",
+    "sklearn",
+    "matplotlib",
+}
 
 #: Function-level imports in modules owned by other parts of issue 9 (cli, analysis, plan, borders,
 #: functional), known when the kernels/banks part landed. Allowed, not required: each entry should go

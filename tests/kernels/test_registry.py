@@ -37,6 +37,12 @@ REGISTRY_CALLS = {
     "laws": {"rows": "E5", "cols": "S5"},
     "kirsch": {"direction": "se"},
     "random_kernel": {"n": 3, "ksize": (2, 3), "seed": 5, "kind": "normal", "index": 1},
+    "gaussian_nd": {"ksize": None, "sigma": (1.0, 0.8, 1.2), "order": (0, 1, 2)},
+    "log_nd": {"ksize": None, "sigma": 1.0, "ndim": 3},
+    "sobel_nd": {"ndim": 3, "axis": 1},
+    "prewitt_nd": {"ndim": 1, "axis": 0},
+    "box_nd": {"ksize": (2, 3, 4)},
+    "gabor3d": {"ksize": 7, "sigma": 2.0, "theta": 0.3, "phi": 1.0, "lambd": 4.0},
 }
 
 #: The spec family names filterbank 0.1 wrote for the families it kept in ``filterbank.banks``.
@@ -54,7 +60,7 @@ LEGACY = {
 
 def test_registry_get_and_names():
     assert K.names() == sorted(REGISTRY_CALLS)
-    assert K.names("gauss*") == ["gaussian", "gaussian_1d", "gaussian_derivative"]
+    assert K.names("gauss*") == ["gaussian", "gaussian_1d", "gaussian_derivative", "gaussian_nd"]
     assert K.names("nothing*") == []
     for name, params in REGISTRY_CALLS.items():
         direct = getattr(K, name)(**params)

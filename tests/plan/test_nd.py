@@ -1,0 +1,194 @@
+"""The N-D planner: method choice under the accuracy rules, the separable pass tree, exact gradients, caches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from filterbank import ParameterError, ShapeError, UnknownNameError, banks3d, filter3d, kernels
+from filterbank import plan as plan2d
+from filterbank.plan.nd import METHODS_ND, choose_nd, conv_forward_nd, correlate_valid_nd, estimate_nd
+
+G15 = torch.from_numpy(kernels.gaussian_nd(15, 2.0, ndim=3))
+
+
+def test_large_gaussian_runs_separable_45_taps_per_voxel():
+    method, trees, plan = choose_nd((1, 1, 174, 174, 174), G15.float()[None, None])
+    assert method == "separable"
+    (tree,) = trees
+    # one pass per axis of 15 taps each: 45 multiply-adds per voxel instead of 3375
+    assert [len(level) for level in tree.levels] == [1, 1] and len(tree.term_parent) == 1
+    assert tree.filters.shape == (1, 15)
+    assert plan.estimates["separable"] < plan.estimates["fft"] < plan.estimates["direct"]
+
+
+def test_large_non_separable_bank_runs_fft_small_runs_direct():
+    big = torch.randn(1, 16, 9, 9, 9)
+    assert choose_nd((1, 1, 104, 104, 104), big)[0] == "fft"
+    small = torch.randn(1, 4, 3, 3, 3)
+    assert choose_nd((1, 1, 34, 34, 34), small)[0] == "direct"
+    assert choose_nd((64, 1, 1000), torch.randn(1, 8, 201))[0] == "fft"
+    assert choose_nd((64, 1, 1000), torch.randn(1, 8, 5))[0] == "direct"
+
+
+def test_accuracy_rules_are_the_2d_planners():
+    k125 = torch.randn(1, 2, 5, 5, 5)  # 125 taps: below OpenCV's DFT threshold
+    est = choose_nd((1, 1, 200, 200, 200), k125)[2].estimates
+    assert "fft" not in est  # float32 below 130 taps: never the FFT under auto, as in 2-D
+    assert "fft" in choose_nd((1, 1, 200, 200, 200), k125.double())[2].estimates
+    assert set(choose_nd((1, 1, 40, 40, 40), G15.float()[None, None], exact=True)[2].estimates) == {"direct"}
+    grad = G15.float()[None, None].requires_grad_()
+    assert "separable" not in choose_nd((1, 1, 174, 174, 174), grad)[2].estimates
+    assert set(choose_nd((1, 1, 40, 40, 40), G15.half()[None, None])[2].estimates) == {"direct"}
+    for dtype, side in ((torch.float32, 3), (torch.float32, 15), (torch.float64, 3)):
+        k = torch.randn(1, 1, side, side, side, dtype=dtype)
+        assert set(choose_nd((1, 1, 60, 60, 60), k)[2].estimates) <= set(plan2d.allowed(dtype, side**3))
+
+
+def test_jet_tree_shares_passes():
+    bank = banks3d.gaussian_jet(2, [1.5])  # 10 kernels, orders (dz, dy, dx) with sum <= 2
+    k = bank.to_tensor(torch.float64)
+    _, trees, _ = choose_nd((1, 1, 40, 40, 40), k[None], method="separable")
+    (tree,) = trees
+    # x pass: orders 0, 1, 2 (3 filters); y pass: the (dx, dy) pairs with sum <= 2 (6); z pass: one per kernel
+    assert [len(level) for level in tree.levels] == [3, 6]
+    assert len(tree.term_parent) == 10
+    x = torch.rand(2, 1, 40, 40, 40, dtype=torch.float64)
+    np.testing.assert_allclose(
+        correlate_valid_nd(x, k, method="separable").numpy(),
+        correlate_valid_nd(x, k, method="direct").numpy(),
+        atol=1e-13,
+    )
+
+
+def test_separable_refuses_rank_2_and_fft_refuses_integer_kernels():
+    k = torch.from_numpy(
+        kernels.gaussian_nd(5, 1.0, ndim=3) + kernels.sobel_nd(3, 0)[None].repeat(5, 0)[:, :, :].sum() * 0
+    )
+    k2 = torch.from_numpy(np.random.default_rng(0).standard_normal((5, 5, 5)))
+    with pytest.raises(ParameterError, match=r"`method` 'separable' needs rank-1 kernels"):
+        choose_nd((1, 1, 9, 9, 9), k2[None, None], method="separable")
+    assert choose_nd((1, 1, 9, 9, 9), k[None, None], method="separable")[0] == "separable"
+    with pytest.raises(ParameterError, match=r"`method` 'fft' needs float32 or float64; got torch.float16"):
+        choose_nd((1, 1, 9, 9, 9), k.half()[None, None], method="fft")
+    with pytest.raises(UnknownNameError, match=r"`method` must be one of"):
+        choose_nd((1, 1, 9, 9, 9), k[None, None], method="lowrank")
+    assert METHODS_ND == ("auto", "direct", "separable", "fft")
+
+
+def test_complete_basis_gradients_are_exact():
+    # A trainable kernel leaves the rank-1 set after one step: 'separable' keeps a complete basis.
+    x = torch.rand(2, 1, 7, 6, 8, dtype=torch.float64, requires_grad=True)
+    k = torch.randn(3, 3, 4, 2, dtype=torch.float64, requires_grad=True)
+    y_sep = correlate_valid_nd(x, k, method="separable")
+    y_dir = correlate_valid_nd(x, k, method="direct")
+    np.testing.assert_allclose(y_sep.detach().numpy(), y_dir.detach().numpy(), atol=1e-13)
+    w = torch.randn_like(y_dir)
+    g_sep = torch.autograd.grad((y_sep * w).sum(), (x, k))
+    g_dir = torch.autograd.grad((y_dir * w).sum(), (x, k))
+    for a, b in zip(g_sep, g_dir, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
+    # a rank-1 kernel too: the gradient is not projected onto the rank-1 set
+    g = torch.from_numpy(kernels.gaussian_nd((3, 5, 3), 1.0)).requires_grad_()
+    out = correlate_valid_nd(x, g[None], method="separable")
+    (gk,) = torch.autograd.grad((out * torch.randn_like(out)).sum(), g)
+    assert torch.linalg.matrix_rank(gk.reshape(3, 15)) > 1
+
+
+@pytest.mark.parametrize("method", ["auto", "direct", "fft", "separable"])
+def test_conv_forward_nd_is_grouped_conv(method):
+    torch.manual_seed(0)
+    c, n = 3, 2
+    if method == "separable":
+        base = torch.from_numpy(kernels.gaussian_nd((3, 5, 3), (1.0, 1.2, 0.8), (0, 1, 1)))
+        weight = torch.stack([base * (i + 1) for i in range(c * n)])[:, None]
+    else:
+        weight = torch.randn(c * n, 1, 3, 5, 3, dtype=torch.float64)
+    bias = torch.randn(c * n, dtype=torch.float64)
+    xp = torch.rand(2, c, 9, 10, 8, dtype=torch.float64)
+    ref = F.conv3d(xp, weight, bias, groups=c)
+    np.testing.assert_allclose(conv_forward_nd(xp, weight, c, method, bias).numpy(), ref.numpy(), atol=1e-12)
+    np.testing.assert_allclose(conv_forward_nd(xp[0], weight, c, method, bias).numpy(), ref[0].numpy(), atol=1e-12)
+    w1 = torch.randn(c * n, 1, 7, dtype=torch.float64)
+    s = torch.rand(2, c, 30, dtype=torch.float64)
+    np.testing.assert_allclose(
+        conv_forward_nd(s, w1, c, "fft" if method == "separable" else method).numpy(),
+        F.conv1d(s, w1, groups=c).numpy(),
+        atol=1e-12,
+    )
+
+
+def test_spectra_and_trees_are_cached_by_value():
+    plan2d.clear_cache()
+    x = torch.rand(1, 1, 20, 20, 20, dtype=torch.float64)
+    k = torch.randn(2, 7, 7, 7, dtype=torch.float64)
+    correlate_valid_nd(x, k, method="fft")
+    keys = [key for key in plan2d._CACHE if key[0] == "fftn-pairs"]  # two kernels: one complex spectrum per pair
+    assert len(keys) == 1
+    correlate_valid_nd(x, k.clone(), method="fft")  # same values: a hit, no new entry
+    assert [key for key in plan2d._CACHE if key[0] == "fftn-pairs"] == keys
+    correlate_valid_nd(x, k[:1], method="fft")  # a single kernel: a real spectrum
+    assert any(key[0] == "fftn" for key in plan2d._CACHE)
+    correlate_valid_nd(x, G15[None, :7, :7, :7].contiguous(), method="separable")
+    assert any(key[0] == "nd-separable" for key in plan2d._CACHE)
+
+
+def test_half_precision_runs_direct_and_is_close():
+    x = torch.rand(1, 1, 12, 12, 12)
+    k = torch.from_numpy(kernels.gaussian_nd(5, 1.0, ndim=3)).float()
+    ref = correlate_valid_nd(x.double(), k.double()[None], method="direct")
+    out = correlate_valid_nd(x.bfloat16(), k.bfloat16()[None], method="auto")
+    assert out.dtype == torch.bfloat16
+    # bfloat16 keeps 8 significant bits: 2**-8 of sum|k| * max|x| (= 1 here) bounds each rounding.
+    np.testing.assert_allclose(out.double().numpy(), ref.numpy(), atol=2 * 2**-8)
+
+
+def test_estimate_and_shape_errors():
+    assert estimate_nd("direct", (1, 1, 20, 20, 20), (1, 3, 3, 3)) > 0
+    with pytest.raises(UnknownNameError):
+        estimate_nd("lowrank", (1, 1, 20, 20, 20), (1, 3, 3, 3))
+    with pytest.raises(ParameterError, match=r"`tree` is required"):
+        estimate_nd("separable", (1, 1, 20, 20, 20), (1, 3, 3, 3))
+    with pytest.raises(ShapeError, match=r"`xp` must be \(B, C, \*spatial\)"):
+        correlate_valid_nd(torch.zeros(1, 1, 5, 5), torch.zeros(1, 3, 3, 3))
+    with pytest.raises(ShapeError, match=r"`weight` must be \(C \* N, 1, \*ks\)"):
+        conv_forward_nd(torch.zeros(1, 2, 5, 5, 5), torch.zeros(4, 2, 3, 3, 3), 2)
+
+
+def test_filter3d_methods_agree_on_a_jet_volume():
+    vol = torch.rand(18, 20, 16, dtype=torch.float64)
+    bank = banks3d.gaussian_jet(1, [1.0, 2.0])
+    ref = filter3d(vol, bank, method="direct")
+    for method in ("auto", "separable", "fft"):
+        np.testing.assert_allclose(filter3d(vol, bank, method=method).numpy(), ref.numpy(), atol=1e-13)
+
+
+@pytest.mark.cuda
+def test_cuda_methods_agree():
+    vol = torch.rand(2, 30, 31, 29, device="cuda")
+    k = torch.from_numpy(kernels.gaussian_nd(15, 2.0, ndim=3)).float().cuda()
+    ref = filter3d(vol.double(), k.double(), method="direct")
+    for method in ("auto", "separable", "fft", "direct"):
+        out = filter3d(vol, k, method=method)
+        assert out.device.type == "cuda"
+        np.testing.assert_allclose(
+            out.double().cpu().numpy(), ref.cpu().numpy(), atol=1e-5
+        )  # 130+ taps: 1e-5 of sum|k|*max|x| = 1
+
+
+@pytest.mark.parametrize("method", ["direct", "separable", "fft"])
+def test_a_non_finite_voxel_stays_inside_its_windows(method):
+    # The 2-D rule (filterbank.plan.nonfinite): an output is non-finite only where its window covers the NaN,
+    # and another volume of the batch is untouched, whatever the method.
+    k = torch.from_numpy(kernels.gaussian_nd((9, 11, 13), 2.0)).unsqueeze(0)  # 1287 taps: FFT allowed
+    x = torch.rand(2, 1, 20, 22, 24, dtype=torch.float64)
+    x[1, 0, 10, 11, 12] = float("nan")
+    y = correlate_valid_nd(x, k, method=method)
+    assert bool(torch.isfinite(y[0]).all())
+    bad = ~torch.isfinite(y[1, 0])
+    window = torch.zeros_like(bad)
+    # output (i, j, l) reads x[i : i + 9, j : j + 11, l : l + 13]: those covering (10, 11, 12)
+    window[10 - 8 : 11, 11 - 10 : 12, 12 - 12 : 13] = True
+    assert bool(bad.any()) and not bool((bad & ~window).any())
