@@ -30,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -239,6 +240,30 @@ def calibrate_scales(reps: int = 3) -> dict[str, float]:
     return {m: statistics.median(v) for m, v in sorted(ratios.items())}
 
 
+def rescale_from_sweep(rows: list[dict[str, object]], costs: dict[str, object]) -> dict[str, float]:
+    """``method_scale`` corrected by a planner sweep's measurements (``filterbank bench --planner --json``).
+
+    For every case of the sweep the planner's current estimate of each method it timed is
+    recomputed (:func:`filterbank.bench.planner.planner_view`); each scale (per method and size
+    class) is multiplied by the median of measured / estimated over the cases.
+    """
+    scale = dict(cast("dict[str, float]", costs.get("method_scale", {})))
+    ratios: dict[str, list[float]] = {}
+    for row in rows:
+        fields = {f: row[f] for f in ("size", "batch", "channels", "ksize", "bank", "kind", "dtype", "threads")}
+        case = planner.Case(**fields)  # type: ignore[arg-type]
+        x = planner.make_input(case)
+        _, _, est = planner.planner_view(case, x, planner.bank_for(case.kind, case.ksize, case.bank))
+        times = cast("dict[str, float]", row["times_s"])
+        for m, t in times.items():
+            if m in est and m != "auto":
+                key = f"{m}@large" if case.size**2 >= LARGE_PLANE else m
+                ratios.setdefault(key, []).append(t / est[m])
+    for key, values in ratios.items():
+        scale[key] = scale.get(key, scale.get(key.split("@")[0], 1.0)) * statistics.median(values)
+    return dict(sorted(scale.items()))
+
+
 def _rounded(costs: dict[str, object]) -> dict[str, object]:
     """The table at 3 significant digits (what is printed and written).
 
@@ -279,6 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="rewrite filterbank/plan/costs.json")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument(
+        "--from-sweep",
+        metavar="JSON",
+        default=None,
+        help="only correct method_scale by a planner sweep's measurements (filterbank bench --planner --json)",
+    )
+    ap.add_argument(
         "--threads",
         type=int,
         default=1,
@@ -286,7 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
-    costs = _rounded(calibrate(args.reps))
+    if args.from_sweep:
+        rows = json.loads(Path(args.from_sweep).read_text())
+        costs = dict(plan.COSTS)
+        costs["method_scale"] = rescale_from_sweep(rows, costs)
+        costs = _rounded(costs)
+    else:
+        costs = _rounded(calibrate(args.reps))
     print(_format(costs))
     if args.write:
         path = write_costs(costs)

@@ -187,7 +187,7 @@ def test_row_bands_are_bit_identical(dtype) -> None:
     for k in (kernels.sobel(1, 0, 3), RNG.normal(size=(6, 4)), kernels.gaussian((11, 9), 2.0)):
         for border in ("reflect101", "symmetric", "replicate", "constant"):
             p = plan_cv.make_plan(k, img.dtype, border=border, anchor=(k.shape[0] - 1, 1))
-            units = plan_cv._bands(p, img, p.single, np.empty_like(img))
+            units = plan_cv._bands(p, img, p.single, np.empty_like(img), 2)
             # really cut, except on OpenCV's DFT path (from 50 taps for int16 / float64), which is not
             assert (len(units) > 2) == (k.size < p.dft_taps)
             out = plan_cv.filter_numpy(img, k, border=border, anchor=(k.shape[0] - 1, 1), threads=2)
