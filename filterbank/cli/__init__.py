@@ -44,7 +44,7 @@ from collections.abc import Sequence
 
 import torch
 
-from .. import __version__
+from .. import __version__, _threads
 from .._errors import CliError, FilterbankError
 from . import cmd_apply, cmd_bench, cmd_demo, cmd_list, cmd_show, cmd_verify
 from ._args import Parser, examples, parse_params, wrap
@@ -145,7 +145,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads = torch.get_num_threads()
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)
+    elif getattr(args, "command", None) in _SHORT_CALLS:
+        # many short calls (every family, border, dtype and path on modest images): one thread each,
+        # unless FILTERBANK_THREADS says otherwise (measured: `verify` 8.3-9.6 s on one thread,
+        # 13-25 s on two with other jobs on the machine)
+        torch.set_num_threads(_threads.engine_threads(threads, 0.0))
     try:
         return _run(args)
     finally:
         torch.set_num_threads(threads)
+
+
+#: Commands made of many short torch calls, run on one torch thread unless ``--threads`` is given.
+_SHORT_CALLS = ("verify", "demo")
