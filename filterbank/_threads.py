@@ -160,16 +160,22 @@ def engine_threads(available: int, seconds: float) -> int:
     return cap
 
 
-_lock = threading.Lock()
-_scope = {"depth": 0, "saved": 0}
+# torch's intra-op count is an OpenMP setting of the calling thread (``omp_set_num_threads``), so each
+# thread sets and restores its own: a block's exit on one thread must not restore another's count.
+_local = threading.local()
+
+
+def _depth() -> int:
+    """How many :func:`torch_threads` blocks are open on the calling thread."""
+    return int(getattr(_local, "depth", 0))
 
 
 @contextlib.contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
     """Run the block with ``n`` torch intra-op threads, then restore the caller's count.
 
-    The outermost block sets and restores; nested or concurrent blocks inside it
-    keep its setting. ``None`` changes nothing.
+    The outermost block of each thread sets and restores that thread's count (torch's
+    count is a per-thread OpenMP setting); nested blocks keep the outer setting. ``None`` changes nothing.
 
     Examples
     --------
@@ -184,16 +190,15 @@ def torch_threads(n: int | None) -> Iterator[None]:
     if n is None:
         yield
         return
-    with _lock:
-        if _scope["depth"] == 0:
-            _scope["saved"] = torch.get_num_threads()
-            if n != _scope["saved"]:
-                torch.set_num_threads(n)
-        _scope["depth"] += 1
+    depth = _depth()
+    if depth == 0:
+        _local.saved = torch.get_num_threads()
+        if n != _local.saved:
+            torch.set_num_threads(n)
+    _local.depth = depth + 1
     try:
         yield
     finally:
-        with _lock:
-            _scope["depth"] -= 1
-            if _scope["depth"] == 0 and torch.get_num_threads() != _scope["saved"]:
-                torch.set_num_threads(_scope["saved"])
+        _local.depth -= 1
+        if _local.depth == 0 and torch.get_num_threads() != _local.saved:
+            torch.set_num_threads(_local.saved)

@@ -90,4 +90,4 @@ def test_torch_threads_concurrent_blocks_restore_once() -> None:
     for t in ts:
         t.join()
     assert torch.get_num_threads() == before
-    assert _threads._scope["depth"] == 0
+    assert _threads._depth() == 0
