@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import pickle
 import zipfile
@@ -16,6 +15,7 @@ from PIL import Image
 import filterbank.bank.fileformat as fileformat_module
 from filterbank import DTypeError, FilterBank, ParameterError, banks
 from filterbank.bank import FORMAT, BankFileError
+from tests.fixtures.banks.make_fixtures import FIXTURES as SAVED_BY_0_1
 
 #: Banks saved by filterbank 0.1 (see make_fixtures.py there for how).
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "banks"
@@ -202,44 +202,8 @@ def test_missing_file(tmp_path):
 
 
 # ------------------------------------------------------------------ files saved by filterbank 0.1
-#: What each committed fixture was saved from (the same calls as tests/fixtures/banks/make_fixtures.py),
-#: rebuilt here with today's code.
-RELEASE_0_1 = {
-    "lm_small": lambda: banks.lm("small"),
-    "schmid": lambda: banks.schmid(),
-    "rfs": lambda: banks.rfs(),
-    "gabor_default": lambda: banks.gabor(),
-    "laws": lambda: banks.laws(),
-    "kirsch": lambda: banks.kirsch(),
-    "dct4": lambda: banks.dct(4),
-    "dct_2x3": lambda: banks.dct((2, 3)),
-    "random_4_5_seed1": lambda: banks.random(4, 5, seed=1),
-    "random_orthogonal": lambda: banks.random(6, (3, 5), seed=7, kind="orthogonal"),
-    "sobel": lambda: banks.sobel(),
-    "sobel5_normalized": lambda: banks.sobel(5, normalize=True),
-    "scharr": lambda: banks.scharr(),
-    "prewitt": lambda: banks.prewitt(),
-    "steerable_2": lambda: banks.steerable(2, 1.5),
-    "steerable_1_angles": lambda: banks.steerable(1, 2.0, [0.3, -0.5, math.pi / 3]),
-    "gaussian_jet": lambda: banks.gaussian_jet(2, [1.0, 1.5]),
-    "from_kernels_plain": lambda: FilterBank.from_kernels(
-        [np.arange(9.0).reshape(3, 3) - 4.0, np.array([[0.25, -0.5, 0.125]])], names=["ramp", "row"]
-    ),
-    "catalog_specs": lambda: FilterBank.from_specs(
-        [
-            {"family": "gaussian", "ksize": 5, "sigma": 1.2},
-            {"family": "gabor", "ksize": [7, 9], "sigma": 2.0, "theta": 0.4, "lambd": 5.0, "gamma": 0.8, "psi": 0.3},
-            {"family": "disk", "radius": 2.0},
-            {"family": "box", "ksize": [3, 5]},
-        ]
-    ),
-    "normalized_l1": lambda: banks.kirsch().normalize("l1"),
-    "normalized_zero_mean_l1": lambda: FilterBank.from_specs(
-        [{"family": "gaussian", "ksize": 7, "sigma": 1.0}, {"family": "sobel", "dx": 1, "dy": 0}]
-    ).normalize("zero_mean_l1"),
-    "cropped": lambda: banks.gaussian_jet(1, [2.0]).resize(9, crop=True),
-    "padded": lambda: banks.sobel().resize((5, 7)),
-}
+#: What each committed fixture was saved from, rebuilt here with today's code.
+RELEASE_0_1 = SAVED_BY_0_1
 
 
 def test_every_fixture_is_checked():
