@@ -244,12 +244,15 @@ def filter_tensor(
     # (or through OpenCV itself).
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
     method = route(x, kernels, pad4, method, exact, out_dtype)
-    if method == "opencv":
+    if method in ("opencv", _plan.OPENCV_SEPARABLE):
         # with a bias, an integer output is rounded once, after the bias (as on the torch path)
         integer_out = out_dtype is not None and not out_dtype.is_floating_point
         cv_out = kernels.dtype if bias is not None and integer_out else out_dtype
         anchor = (pad4[0], pad4[2])
-        y = _plan.opencv.correlate(x, kernels, border=border, anchor=anchor, value=value, out_dtype=cv_out)
+        sep = method == _plan.OPENCV_SEPARABLE
+        y = _plan.opencv.correlate(
+            x, kernels, border=border, anchor=anchor, value=value, out_dtype=cv_out, separable=sep
+        )
         return y if bias is None else cast_output(y + bias.reshape(1, -1, 1, 1).to(y.dtype), out_dtype)
     xp = _borders.pad(x if out_dtype is None else x.to(kernels.dtype), pad4, border, value)
     y = _plan.correlate(xp, kernels, method=method, exact=exact, bias=bias)
@@ -286,7 +289,8 @@ def route(
     exact: bool,
     out_dtype: torch.dtype | None,
 ) -> str:
-    """The method a core call runs: ``"opencv"``, a torch method, or ``"auto"`` for the torch planner.
+    """The method a core call runs: ``"opencv"``, :data:`~filterbank.plan.OPENCV_SEPARABLE`, a torch
+    method, or ``"auto"`` for the torch planner.
 
     ``auto`` weighs the OpenCV engine against the torch methods when it can run the
     call (:func:`filterbank.plan.opencv.eligible`); a forced ``"opencv"`` that cannot

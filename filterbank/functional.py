@@ -312,9 +312,11 @@ def _decide(
     top, bottom, left, right = _borders.padding_for((kt.shape[-2], kt.shape[-1]), anchor)
     shape = (planes, 1, h + top + bottom, w + left + right)
     exact = not out_t.is_floating_point and kt.shape[-1] * kt.shape[-2] < OPENCV_DFT_TAPS
-    if _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))[0] != "opencv":
+    choice = _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))[0]
+    if choice not in ("opencv", _plan.OPENCV_SEPARABLE):
         return None
-    return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value)
+    sep = choice == _plan.OPENCV_SEPARABLE
+    return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value, separable=sep)
 
 
 def _numpy_out_dtype(image: np.ndarray, out_dtype: Any, d: int = 2) -> np.dtype:

@@ -68,7 +68,9 @@ inside the windows that cover it),
 :mod:`~filterbank.plan.nd` (the same methods and rules for 1-D and 3-D kernels),
 :mod:`~filterbank.plan.direct`, :mod:`~filterbank.plan.chooser` (cost model and
 choice), :mod:`~filterbank.plan.opencv` (the OpenCV engine: ``cv2.filter2D`` itself on CPU
-inputs, chosen by ``auto`` when it is estimated cheapest, or with ``method="opencv"``) and
+inputs, chosen by ``auto`` when it is estimated cheapest, or with ``method="opencv"``; and
+``cv2.sepFilter2D`` for rank-1 float kernels outside autograd, the ``auto``-only candidate
+:data:`OPENCV_SEPARABLE`) and
 :mod:`~filterbank.plan.execute` (:func:`correlate`, the one entry point).
 
 Examples
@@ -85,7 +87,7 @@ from __future__ import annotations
 from . import accuracy, cache, chooser, costs, direct, execute, factors, fft, nd, nonfinite, opencv, separable
 from .accuracy import allowed
 from .cache import DEFAULT_CACHE_BUDGET, CacheInfo, cache_info, clear_cache, set_cache_budget
-from .chooser import METHODS, Plan, choose, estimate
+from .chooser import METHODS, OPENCV_SEPARABLE, Plan, choose, estimate
 from .costs import COSTS, load_costs, write_costs
 from .execute import conv_forward, correlate, correlate_valid
 from .fft import fft_chunk, fft_size
@@ -94,6 +96,7 @@ __all__ = [
     "COSTS",
     "DEFAULT_CACHE_BUDGET",
     "METHODS",
+    "OPENCV_SEPARABLE",
     "CacheInfo",
     "Plan",
     "allowed",

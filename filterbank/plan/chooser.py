@@ -17,11 +17,15 @@ from .factors import _Factors, _factors
 from .fft import fft_chunk, fft_size
 from .separable import _blk, _uses_shifts
 
-__all__ = ["METHODS", "Plan", "choose", "estimate"]
+__all__ = ["METHODS", "OPENCV_SEPARABLE", "Plan", "choose", "estimate"]
 
 #: Execution methods known to the planner (``auto`` chooses among the others).
 METHODS: tuple[str, ...] = ("auto", "direct", "separable", "lowrank", "fft", "opencv")
 
+
+#: The planner's name for rank-1 float kernels run through ``cv2.sepFilter2D`` on the CPU (``auto`` only:
+#: a forced ``"separable"`` runs torch's engine, which also differentiates).
+OPENCV_SEPARABLE = "opencv-separable"
 
 #: How much cheaper the FFT must be estimated before ``auto`` prefers it to an exact-order method.
 _FFT_MARGIN = 1.15
@@ -198,9 +202,42 @@ def choose(
         # under autograd: the input gradient is one more pass of the engine; a kernel gradient is
         # torch's convolution backward (about a direct forward); the others' backward ~ 2 forwards
         est["opencv"] = (2 * cv + est.get("direct", cv)) / 3 if grad else cv
+        sep = _opencv_separable(shape, kernels, facts, budget, grad, opencv)
+        if sep is not None:
+            est[OPENCV_SEPARABLE] = sep * _scale("opencv", plane) + _fixed("opencv")
     # The FFT's float32 error (~2e-7 of the scale) is larger than the others' (~1e-7): it must win clearly.
     best = min(est, key=lambda mth: est[mth] * (_FFT_MARGIN if mth == "fft" else 1.0))
     return best, facts.get(best), Plan(best, est[best], est)
+
+
+def _opencv_separable(
+    shape: tuple[int, int, int, int],
+    kernels: torch.Tensor,
+    facts: dict[str, _Factors | None],
+    budget: float,
+    grad: bool,
+    dtypes: tuple[torch.dtype, torch.dtype],
+) -> float | None:
+    """One-thread seconds of ``cv2.sepFilter2D`` per (plane, kernel) when every kernel is rank 1 within the
+    accuracy budget, outside autograd, float in and out of one dtype, and large enough that
+    ``cv2.filter2D`` itself would take its DFT path; else None (not a candidate).
+
+    Below the DFT threshold ``cv2.filter2D`` sums directly and filterbank's OpenCV engine returns
+    its numbers bit for bit, which a separable sum would not; from the threshold on, OpenCV's own
+    output is its DFT's, equal to the correlation only within the DFT's rounding."""
+    src, dst = dtypes
+    n, kh, kw = kernels.shape[1:]
+    if grad or src != dst or not src.is_floating_point or min(kh, kw) < 2:
+        return None
+    if kh * kw < _opencv.dft_taps(src, dst):
+        return None
+    if facts.get("separable") is None and _factors(kernels, "separable", budget) is None:
+        return None
+    m, g, hp, wp = shape
+    pixels = (hp - kh + 1) * (wp - kw + 1)
+    f64 = _F64_FACTOR if src == torch.float64 else 1.0
+    calls = m * g * n
+    return calls * float(COSTS["cv_call"]) + calls * pixels * (kh + kw) * float(COSTS["cv_sep_tap"]) * f64  # type: ignore[arg-type]
 
 
 #: Output pixels per image from which a call counts as large for ``method_scale`` (its passes leave the caches).

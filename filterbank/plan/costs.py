@@ -18,6 +18,8 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
   thread, per kernel area (taps);
 - ``cv_dft_px``: seconds per ``n log2 n`` of the padded image's pixels on ``cv2.filter2D``'s DFT path
   (one thread);
+- ``cv_sep_tap``: seconds per output pixel and ``kh + kw`` taps of ``cv2.sepFilter2D`` on float32
+  on one thread (rank-1 kernels, the planner's ``opencv-separable``);
 - ``method_scale``: per method, the median ratio of its measured end-to-end time (through
   ``filter2d``) to the model's estimate on a few representative calls: what the primitive
   constants miss (cache misses of large passes, fresh pages, per-op overheads); ``method@large``
@@ -57,6 +59,7 @@ COST_KEYS: tuple[str, ...] = (
     "cv_call",
     "cv_tap",
     "cv_dft_px",
+    "cv_sep_tap",
     "method_scale",
     "method_call",
 )

@@ -19,9 +19,9 @@ engine calls ``cv2.filter2D``, so its output is OpenCV's bit for bit:
   is the reverse and is built here;
 - banks and batches: every (image, kernel) pair is one ``cv2.filter2D`` call
   writing into a preallocated output (``dst=``). ``cv2`` releases the GIL, so
-  many small calls run on a small thread pool and large ones on OpenCV's own
-  threads, and large single calls are cut into row bands with halos, which
-  give the same sums bit for bit (:func:`thread_count`);
+  many calls run on a small thread pool, a single ``filter2D`` call on OpenCV's
+  own threads, and a single large ``sepFilter2D`` call is cut into row bands
+  with halos, which give the same sums bit for bit (:func:`thread_count`);
 - a numpy ``(H, W, C)`` image goes to ``cv2.filter2D`` whole (interleaved), so the
   result is the one ``cv2.filter2D(image, -1, k)`` returns. A torch ``(B, C, H, W)``
   tensor is filtered plane by plane: in float32 OpenCV's interleaved and planar
@@ -34,9 +34,15 @@ engine calls ``cv2.filter2D``, so its output is OpenCV's bit for bit:
   pixel's gradient added back to the pixel it copies). Kernel gradients come
   from torch's own convolution backward on the padded input.
 
-Separable kernels are not sent to ``cv2.sepFilter2D``: it sums in another order
-than ``cv2.filter2D`` and is not bit-identical to it (the parity promise names
-``filter2D``).
+A separable kernel goes to ``cv2.sepFilter2D`` only where the result cannot
+depend on the order of the sums: an integer image (uint8, uint16, int16) and a
+kernel that is the outer product of two integer vectors (Sobel, Scharr, Prewitt,
+unnormalised boxes and binomials), with every partial sum below 2**24 for any
+pixel values of the input dtype (:func:`exact_factors`). Both OpenCV functions
+then add exact integers in float32 (or int32), so their outputs are equal bit for
+bit, and the separable one does ``kh + kw`` instead of ``kh * kw`` taps per pixel.
+Any other kernel stays on ``cv2.filter2D``: float sums in another order differ in
+the last bit, and ``sepFilter2D``'s fixed-point uint8 path rounds differently.
 
 Small numpy calls take :func:`filter_numpy`'s fast path: the plan is cached by the
 kernel's bytes, shape and dtype, the image's shape and dtype and the call's
@@ -51,7 +57,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import cv2
 import numpy as np
@@ -75,10 +81,12 @@ __all__ = [
     "default_threads",
     "dft_taps",
     "eligible",
+    "exact_factors",
     "fast_plan",
     "filter_numpy",
     "make_plan",
     "pad_numpy",
+    "rank1_factors",
     "run_fast",
     "run_numpy",
     "run_tensor",
@@ -299,6 +307,92 @@ def pad_numpy(x: np.ndarray, padding: tuple[int, int, int, int], border: str, va
     return out
 
 
+# --- exact separable kernels --------------------------------------------------------------------
+
+#: float32 (and int32) hold every integer of magnitude below this exactly.
+_EXACT_LIMIT = 1 << 24
+
+#: The largest magnitude of each integer input dtype.
+_INT_MAX = {_U8: 255, _U16: 65535, _I16: 32768}
+
+
+class Sep(NamedTuple):
+    """A kernel ``outer(column, row)`` with integer factors, run by ``cv2.sepFilter2D`` (see :func:`exact_factors`)."""
+
+    row: np.ndarray  # (kw,) float32, integer values
+    column: np.ndarray  # (kh,) float32, integer values
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.column.size), int(self.row.size))
+
+    @property
+    def size(self) -> int:
+        return int(self.column.size * self.row.size)
+
+
+def exact_factors(kernel: np.ndarray, max_input: int) -> Sep | None:
+    """Integer factors ``(row, column)`` of a 2-D kernel when separable filtering is exact, else None.
+
+    They are returned when ``kernel == outer(column, row)`` exactly with integer
+    vectors of at least two taps each, and ``max_input * sum|row| * sum|column|`` is
+    below ``2**24``: every product and partial sum of ``cv2.filter2D`` (any order) and
+    of ``cv2.sepFilter2D`` (rows first) is then an integer that float32 holds exactly,
+    so both give the same output bit for bit.
+
+    Parameters
+    ----------
+    kernel : numpy.ndarray
+        ``(kh, kw)`` float64.
+    max_input : int
+        The largest input magnitude (255 for uint8).
+
+    Examples
+    --------
+    >>> f = exact_factors(np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]), 255)
+    >>> f.row.tolist(), f.column.tolist()
+    ([-1.0, 0.0, 1.0], [1.0, 2.0, 1.0])
+    >>> exact_factors(np.full((3, 3), 1 / 9), 255) is None  # not integer
+    True
+    """
+    k = np.asarray(kernel, dtype=np.float64)
+    if k.ndim != 2 or min(k.shape) < 2 or not np.all(np.isfinite(k)) or not np.all(k == np.round(k)):
+        return None
+    if np.abs(k).max() >= _EXACT_LIMIT or not k.any():
+        return None
+    ki = k.astype(np.int64)
+    i0, j0 = np.unravel_index(int(np.argmax(np.abs(ki))), ki.shape)
+    row = ki[i0] // np.gcd.reduce(ki[i0])  # the pivot row over its gcd: integers, pivot non-zero
+    column_num = ki[:, j0]
+    if np.any(column_num % row[j0]):
+        return None
+    column = column_num // row[j0]
+    if not np.array_equal(np.outer(column, row), ki):
+        return None
+    if max_input * int(np.abs(row).sum()) * int(np.abs(column).sum()) >= _EXACT_LIMIT:
+        return None
+    return Sep(row.astype(np.float32), column.astype(np.float32))
+
+
+def rank1_factors(kernel: np.ndarray, dtype: np.dtype) -> Sep:
+    """The leading singular pair of a 2-D kernel as ``sepFilter2D`` factors in ``dtype``.
+
+    For the planner's ``opencv-separable`` candidate: it is weighed only when every
+    kernel is rank 1 within the accuracy budget (:mod:`filterbank.plan.accuracy`), as
+    for the torch ``separable`` method; the sums then differ from ``cv2.filter2D``'s
+    in the last bits, as the torch method's do.
+
+    Examples
+    --------
+    >>> f = rank1_factors(np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]), np.dtype(np.float64))
+    >>> np.allclose(np.outer(f.column, f.row), np.outer([1, 2, 1], [1, 0, -1]))
+    True
+    """
+    u, s, vt = np.linalg.svd(np.asarray(kernel, dtype=np.float64))
+    r = np.sqrt(s[0])
+    return Sep((vt[0] * r).astype(dtype), (u[:, 0] * r).astype(dtype))
+
+
 # --- plans --------------------------------------------------------------------------------------
 
 
@@ -318,6 +412,7 @@ class CvPlan:
     value: float
     work: np.dtype | None  # pad and filter in this float dtype, then round and saturate to dst
     single: np.ndarray | None = None  # the (kh, kw) kernel when the call gave one 2-D kernel
+    separable: bool = False  # float rank-1 kernels through cv2.sepFilter2D (the planner's "opencv-separable")
 
     @property
     def ksize(self) -> tuple[int, int]:
@@ -331,7 +426,31 @@ class CvPlan:
     @functools.cached_property
     def nan_guard(self) -> bool:
         """Whether a non-finite pixel must be kept from OpenCV's DFT (float input on the DFT path)."""
-        return self.ksize[0] * self.ksize[1] >= self.dft_taps and (self.work or self.src).kind == "f"
+        big = self.ksize[0] * self.ksize[1] >= self.dft_taps and not self.separable
+        return big and (self.work or self.src).kind == "f"
+
+    @functools.cached_property
+    def units(self) -> list[list[np.ndarray | Sep]]:
+        """``kernels[g][n]`` as run: :class:`Sep` factors where :func:`exact_factors` allows, else the kernel.
+
+        Only on OpenCV's own border and direct path (below :attr:`dft_taps`), for integer inputs;
+        a :attr:`separable` plan has the leading singular vectors of every kernel instead.
+        """
+        if self.separable:
+            dtype = self.work or self.src
+            return [[rank1_factors(k, dtype) for k in ks] for ks in self.kernels]
+        exact = (
+            self.padding is None
+            and self.work is None
+            and self.src.kind in "iu"
+            and self.ksize[0] * self.ksize[1] < self.dft_taps
+        )
+        limit = _INT_MAX.get(self.src, 0)
+        units: list[list[np.ndarray | Sep]] = []
+        for ks in self.kernels:
+            factors = [exact_factors(k, limit) if exact else None for k in ks]
+            units.append([k if f is None else f for k, f in zip(ks, factors, strict=True)])
+        return units
 
     def prepare(self, image: np.ndarray) -> np.ndarray:
         """The image ``apply`` reads: ``image`` itself with OpenCV's border, else padded here."""
@@ -340,7 +459,13 @@ class CvPlan:
         x = image if self.work is None else image.astype(self.work)
         return pad_numpy(x, self.padding, self.border, self.value)
 
-    def apply(self, prepared: np.ndarray, k: np.ndarray, dst: np.ndarray) -> None:
+    def call(self, src: np.ndarray, k: np.ndarray | Sep, dst: np.ndarray | None, code: int) -> np.ndarray:
+        """One OpenCV call: ``cv2.sepFilter2D`` for :class:`Sep` factors, else ``cv2.filter2D``."""
+        if type(k) is Sep:
+            return cv2.sepFilter2D(src, self.ddepth, k.row, k.column, dst, self.anchor_xy, 0.0, code)
+        return cv2.filter2D(src, self.ddepth, k, dst, self.anchor_xy, 0.0, code)
+
+    def apply(self, prepared: np.ndarray, k: np.ndarray | Sep, dst: np.ndarray) -> None:
         """``dst[...] = filter2D(image, k)`` for one ``(H, W[, C])`` image (``prepared`` by :meth:`prepare`).
 
         On OpenCV's DFT path a NaN or inf would reach every output of the image, so an image
@@ -349,12 +474,12 @@ class CvPlan:
         filterbank method (:mod:`filterbank.plan.nonfinite`).
         """
         if self.nan_guard and not np.isfinite(prepared.sum()):
-            _direct_windows(self, prepared, k, dst)
+            _direct_windows(self, prepared, cast(np.ndarray, k), dst)
             return
         if self.padding is None:
-            cv2.filter2D(prepared, self.ddepth, k, dst, self.anchor_xy, 0.0, self.code)
+            self.call(prepared, k, dst, self.code)
             return
-        y = cv2.filter2D(prepared, self.ddepth, k, None, self.anchor_xy, 0.0, cv2.BORDER_CONSTANT)
+        y = self.call(prepared, k, None, cv2.BORDER_CONSTANT)
         top, left = self.padding[0], self.padding[2]
         h, w = dst.shape[:2]
         y = y.reshape(prepared.shape)[top : top + h, left : left + w]
@@ -417,6 +542,7 @@ def make_plan(
     border: str | int = "reflect101",
     anchor: tuple[int, int] | None = None,
     value: float = 0.0,
+    separable: bool = False,
 ) -> CvPlan:
     """Validate a call once and build its :class:`CvPlan`.
 
@@ -429,11 +555,15 @@ def make_plan(
         Input and output dtypes; ``dst=None`` keeps ``src`` (``ddepth=-1``).
     border, anchor, value
         As in :func:`filterbank.filter2d`: ``anchor`` is ``(row, col)``.
+    separable : bool
+        Run every kernel as its rank-1 factors through ``cv2.sepFilter2D`` (float input
+        and output of one dtype; the planner's ``opencv-separable`` candidate).
 
     Raises
     ------
     DTypeError
-        For a dtype pair that ``cv2.filter2D`` does not compute (see :func:`supports`).
+        For a dtype pair that ``cv2.filter2D`` does not compute (see :func:`supports`),
+        or a ``separable`` plan that is not float in and out.
 
     Examples
     --------
@@ -452,6 +582,8 @@ def make_plan(
             "uint8 -> uint8/uint16/int16/float32/float64, uint16 and int16 -> themselves/float32/float64, "
             f"float32 -> float32, float64 -> float64; got {src} -> {dst if dst is not None else src}"
         )
+    if separable and (s.kind != "f" or s != d):
+        raise DTypeError(f"a separable OpenCV plan needs one float dtype in and out; got {src} -> {dst}")
     padding = _borders.padding_for(k.shape[-2:], anchor)
     ar, ac = padding[0], padding[2]
     own_pad = border == "wrap" or (border == "constant" and value != 0.0)
@@ -469,6 +601,7 @@ def make_plan(
         value=value,
         work=work,
         single=single,
+        separable=separable,
     )
 
 
@@ -662,10 +795,9 @@ def run_tensor(p: CvPlan, image: torch.Tensor, threads: int | None = None) -> to
 
 
 def run_fast(p: CvPlan, image: np.ndarray, threads: int | None = None) -> np.ndarray:
-    """Run a numpy plan: a small single-kernel call is one ``cv2.filter2D`` and nothing else."""
-    k = p.single
-    if k is not None and p.padding is None and image.size * k.size < MIN_PARALLEL and not p.nan_guard:
-        y = cv2.filter2D(image, p.ddepth, k, None, p.anchor_xy, 0.0, p.code)
+    """Run a numpy plan: a small single-kernel call is one OpenCV call and nothing else."""
+    if p.single is not None and p.padding is None and image.size * p.single.size < MIN_PARALLEL and not p.nan_guard:
+        y = p.call(image, p.units[0][0], None, p.code)
         return y if y.ndim == image.ndim else y.reshape(image.shape)
     return run_numpy(p, image, threads=threads)
 
@@ -677,37 +809,37 @@ def run_numpy(p: CvPlan, image: np.ndarray, *, threads: int | None = None) -> np
     if p.kernels.shape[0] != 1:
         raise ShapeError(f"`kernel` for a numpy image must be (kh, kw) or (N, kh, kw); got {p.kernels.shape}")
     src = p.prepare(image)
+    units = p.units[0]
     if p.single is not None:
         out = _alloc.empty_numpy(image.shape, p.dst)
-        _execute(p, [(src, p.single, out)], threads)
+        _execute(p, [(src, units[0], out)], threads)
         return out
-    n = p.kernels.shape[1]
+    n = len(units)
     planes = _alloc.empty_numpy((n, *image.shape), p.dst)
-    _execute(p, [(src, p.kernels[0, i], planes[i]) for i in range(n)], threads)
+    _execute(p, [(src, units[i], planes[i]) for i in range(n)], threads)
     out = _alloc.empty_numpy((*image.shape, n), p.dst)
     np.copyto(out, np.moveaxis(planes, 0, -1))
     return out.reshape(*image.shape[:2], -1)  # (H, W[, C], N) -> channel c * N + n
 
 
-Call = tuple[np.ndarray, np.ndarray, np.ndarray]  # (prepared image, kernel, output)
+Call = tuple[np.ndarray, "np.ndarray | Sep", np.ndarray]  # (prepared image, kernel, output)
 
 
 def _execute(p: CvPlan, calls: Sequence[Call], threads: int | None) -> None:
-    """Run ``dst = filter2D(src, k)`` for every call: a loop on one thread, or the calls (large ones
-    cut into row bands) spread over a pool that balances them dynamically."""
+    """Run ``dst = filter2D(src, k)`` (or ``sepFilter2D``) for every call: in a loop on this thread, or
+    spread over a pool that balances them dynamically.
+
+    One ``cv2.filter2D`` call runs whole on OpenCV's own threads (OpenCV splits its direct
+    filter engine into row stripes: measured 1080p uint8 3x3 at 2.0 ms on one thread, 1.2 ms
+    on two); a single ``cv2.sepFilter2D`` call, which OpenCV runs on one thread, is cut
+    into row bands here.
+    """
     if not calls:
         return
-    taps = p.ksize[0] * p.ksize[1]
-    work = sum(c[2].size for c in calls) * taps
+    work = sum(dst.size * k.size for _, k, dst in calls)
     n = thread_count(work, threads)
-    if n == 1 and p.padding is None and not p.nan_guard:  # the common loop, with nothing between the calls
-        f, ddepth, anchor, code = cv2.filter2D, p.ddepth, p.anchor_xy, p.code
-        for src, k, dst in calls:
-            f(src, ddepth, k, dst, anchor, 0.0, code)
-        return
-    if n == 1:
-        for src, k, dst in calls:
-            p.apply(src, k, dst)
+    if n == 1 or (len(calls) == 1 and type(calls[0][1]) is not Sep):
+        _loop(p, calls)
         return
     units: list[Callable[[], None]] = []
     for src, k, dst in calls:
@@ -715,7 +847,21 @@ def _execute(p: CvPlan, calls: Sequence[Call], threads: int | None) -> None:
     _run_jobs(units, min(n, len(units)))
 
 
-def _bands(p: CvPlan, src: np.ndarray, k: np.ndarray, dst: np.ndarray, threads: int) -> list[Callable[[], None]]:
+def _loop(p: CvPlan, calls: Sequence[Call]) -> None:
+    """The calls one after another on this thread, with nothing between them on OpenCV's own border."""
+    if p.padding is not None or p.nan_guard:
+        for src, k, dst in calls:
+            p.apply(src, k, dst)
+        return
+    f2d, sep, ddepth, anchor, code = cv2.filter2D, cv2.sepFilter2D, p.ddepth, p.anchor_xy, p.code
+    for src, k, dst in calls:  # p.call inlined: nothing between the calls
+        if type(k) is Sep:
+            sep(src, ddepth, k.row, k.column, dst, anchor, 0.0, code)
+        else:
+            f2d(src, ddepth, k, dst, anchor, 0.0, code)
+
+
+def _bands(p: CvPlan, src: np.ndarray, k: np.ndarray | Sep, dst: np.ndarray, threads: int) -> list[Callable[[], None]]:
     """One call, or ``4 * threads`` row bands of it when it is large (fewer calls than threads).
 
     A band filters the rows it owns plus the ``kh - 1`` halo rows around them (real
@@ -726,7 +872,8 @@ def _bands(p: CvPlan, src: np.ndarray, k: np.ndarray, dst: np.ndarray, threads: 
     kh = k.shape[0]
     h = dst.shape[0]
     work = dst.size * k.size
-    if threads < 2 or p.padding is not None or k.size >= p.dft_taps or work < 2 * BAND_WORK or h < 16 * kh:
+    dft = k.size >= p.dft_taps and type(k) is not Sep
+    if threads < 2 or p.padding is not None or dft or work < 2 * BAND_WORK or h < 16 * kh:
         return [_bind(p.apply, src, k, dst)]
     # a few large bands: each recomputes kh - 1 halo rows and pays a call and a copy (measured: 108
     # bands of 10 rows made a 1080p RGB 5x5 call slower on two threads than on one)
@@ -735,11 +882,12 @@ def _bands(p: CvPlan, src: np.ndarray, k: np.ndarray, dst: np.ndarray, threads: 
     return [_bind(_band, p, src, k, dst, int(r0), int(r1)) for r0, r1 in itertools.pairwise(bounds)]
 
 
-def _band(p: CvPlan, src: np.ndarray, k: np.ndarray, dst: np.ndarray, r0: int, r1: int) -> None:
+def _band(p: CvPlan, src: np.ndarray, k: np.ndarray | Sep, dst: np.ndarray, r0: int, r1: int) -> None:
     ar = p.anchor[0]
     s0, s1 = max(0, r0 - ar), min(src.shape[0], r1 + k.shape[0] - 1 - ar)
-    y = cv2.filter2D(src[s0:s1], p.ddepth, k, None, p.anchor_xy, 0.0, p.code)
-    dst[r0:r1] = y.reshape((s1 - s0, *dst.shape[1:]))[r0 - s0 : r1 - s0]
+    y = np.empty((s1 - s0, *dst.shape[1:]), dst.dtype)
+    p.apply(src[s0:s1], k, y)
+    dst[r0:r1] = y[r0 - s0 : r1 - s0]
 
 
 # --- torch CPU tensors ----------------------------------------------------------------------------
@@ -753,7 +901,7 @@ def _planes_forward(p: CvPlan, x: np.ndarray, out: np.ndarray, threads: int | No
     b, c = x.shape[:2]
     g, n = p.kernels.shape[:2]
     calls: list[Call] = []
-    kernels = [[ks[m] for m in range(n)] for ks in p.kernels]  # views made once, not per plane
+    kernels = p.units  # views made once, not per plane
     for i in range(b):
         xi, oi = x[i], out[i]
         for j in range(c):
@@ -859,6 +1007,7 @@ def correlate(
     value: float = 0.0,
     out_dtype: torch.dtype | None = None,
     threads: int | None = None,
+    separable: bool = False,
 ) -> torch.Tensor:
     """Filter CPU tensor planes with a bank through ``cv2.filter2D``: ``(B, C, H, W)`` -> ``(B, C * N, H, W)``.
 
@@ -875,6 +1024,9 @@ def correlate(
         As in :func:`filterbank.filter2d` (``anchor`` is ``(row, col)``).
     threads : int, optional
         Python threads over the (plane, kernel) calls (see :func:`thread_count`).
+    separable : bool
+        Rank-1 float kernels through ``cv2.sepFilter2D`` (:func:`rank1_factors`), outside
+        autograd only: the planner's ``opencv-separable`` candidate.
 
     Returns
     -------
@@ -892,7 +1044,7 @@ def correlate(
     """
     if not isinstance(x, torch.Tensor) or x.device.type != "cpu" or x.dim() != 4:
         raise ShapeError(f"`x` must be a (B, C, H, W) CPU tensor; got {_describe(x)}")
-    p = make_plan(kernels, x.dtype, out_dtype, border=border, anchor=anchor, value=value)
+    p = make_plan(kernels, x.dtype, out_dtype, border=border, anchor=anchor, value=value, separable=separable)
     b, c, h, w = x.shape
     g, n = p.kernels.shape[:2]
     if g not in (1, c):
@@ -900,6 +1052,8 @@ def correlate(
     kt = kernels if isinstance(kernels, torch.Tensor) else None
     grad = torch.is_grad_enabled() and (x.requires_grad or (kt is not None and kt.requires_grad))
     if grad:
+        if separable:
+            raise ParameterError("a separable OpenCV plan runs outside autograd only (torch's 'separable' has grads)")
         if not x.is_floating_point() or p.dst != p.src or p.work is not None:
             raise DTypeError(
                 "`method` 'opencv' differentiates float32 / float64 in and out only; "
