@@ -461,7 +461,7 @@ class CvPlan:
 
     def call(self, src: np.ndarray, k: np.ndarray | Sep, dst: np.ndarray | None, code: int) -> np.ndarray:
         """One OpenCV call: ``cv2.sepFilter2D`` for :class:`Sep` factors, else ``cv2.filter2D``."""
-        if type(k) is Sep:
+        if isinstance(k, Sep):
             return cv2.sepFilter2D(src, self.ddepth, k.row, k.column, dst, self.anchor_xy, 0.0, code)
         return cv2.filter2D(src, self.ddepth, k, dst, self.anchor_xy, 0.0, code)
 
@@ -855,7 +855,7 @@ def _loop(p: CvPlan, calls: Sequence[Call]) -> None:
         return
     f2d, sep, ddepth, anchor, code = cv2.filter2D, cv2.sepFilter2D, p.ddepth, p.anchor_xy, p.code
     for src, k, dst in calls:  # p.call inlined: nothing between the calls
-        if type(k) is Sep:
+        if isinstance(k, Sep):
             sep(src, ddepth, k.row, k.column, dst, anchor, 0.0, code)
         else:
             f2d(src, ddepth, k, dst, anchor, 0.0, code)
