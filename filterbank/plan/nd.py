@@ -58,6 +58,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import scipy.fft
 import torch
 import torch.nn.functional as F
 
@@ -493,6 +494,8 @@ def _fft_pairs(x: torch.Tensor, k: torch.Tensor, fs: tuple[int, ...], out_s: tup
     crop = (Ellipsis, *(slice(0, v) for v in out_s))
     spec = _paired_spectra(k, fs)  # (G, P, *fs)
     pairs = spec.shape[1]
+    if x.device.type == "cpu" and math.prod(fs) >= SCIPY_FFT_MIN:
+        return _fft_pairs_scipy(x, spec, fs, out_s, n)
     X = torch.fft.fftn(x, s=fs, dim=dims)  # (M, G, *fs)
     out = torch.empty(m, g, pairs, 2, *out_s, dtype=x.dtype, device=x.device)
     per_map = 2 * spec.element_size() * math.prod(fs)  # the product and its inverse transform
@@ -508,6 +511,36 @@ def _fft_pairs(x: torch.Tensor, k: torch.Tensor, fs: tuple[int, ...], out_s: tup
             for p0 in range(0, pairs, step):
                 z = torch.fft.ifftn(X[i, :, None] * spec[:, p0 : p0 + step], dim=dims)[crop]
                 out[i, :, p0 : p0 + step].copy_(torch.view_as_real(z).movedim(-1, 2))
+    return out.reshape(m, g, 2 * pairs, *out_s)[:, :, :n]
+
+
+#: Transform size (points) from which the CPU paired FFT runs on ``scipy.fft`` (pocketfft), one pair of maps
+#: at a time in a reused buffer: measured 105^3 complex64 inverse transforms at 11-12 ms with
+#: ``scipy.fft.ifftn(workers=2, overwrite_x=True)`` against 16 ms for ``torch.fft.ifftn`` (2 threads).
+SCIPY_FFT_MIN = 1 << 18
+
+
+def _fft_pairs_scipy(
+    x: torch.Tensor, spec: torch.Tensor, fs: tuple[int, ...], out_s: tuple[int, ...], n: int
+) -> torch.Tensor:
+    """:func:`_fft_pairs` on the CPU with the inverse transforms on ``scipy.fft``: per (input, pair) one
+    product into a reused buffer (torch, threaded), one in-place complex inverse transform, one copy of its
+    real and imaginary parts into the output."""
+    m, g = x.shape[:2]
+    pairs = spec.shape[1]
+    dims = tuple(range(-len(fs), 0))
+    crop = (slice(None), *(slice(0, v) for v in out_s))
+    workers = max(1, torch.get_num_threads())
+    X = torch.fft.fftn(x, s=fs, dim=dims)  # (M, G, *fs)
+    out = torch.empty(m, g, pairs, 2, *out_s, dtype=x.dtype)
+    buf = torch.empty(fs, dtype=X.dtype)
+    bn = buf.numpy()
+    for i in range(m):
+        for j in range(g):
+            for p in range(pairs):
+                torch.mul(X[i, j], spec[j if spec.shape[0] > 1 else 0, p], out=buf)
+                z = scipy.fft.ifftn(bn, axes=dims, workers=workers, overwrite_x=True)
+                out[i, j, p].copy_(torch.view_as_real(torch.from_numpy(z)).movedim(-1, 0)[crop])
     return out.reshape(m, g, 2 * pairs, *out_s)[:, :, :n]
 
 

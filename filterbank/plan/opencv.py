@@ -841,10 +841,25 @@ def _execute(p: CvPlan, calls: Sequence[Call], threads: int | None) -> None:
     if n == 1 or (len(calls) == 1 and type(calls[0][1]) is not Sep):
         _loop(p, calls)
         return
-    units: list[Callable[[], None]] = []
-    for src, k, dst in calls:
-        units += _bands(p, src, k, dst, n if len(calls) < n else 1)
-    _run_jobs(units, min(n, len(units)))
+    groups = _by_source(calls)
+    if len(groups) >= 4 * n:
+        # one job per source plane with all its kernels: the plane stays in that core's cache, and
+        # a job costs one hand-off for several calls (enough jobs left to balance the threads)
+        jobs = [_bind(_loop, p, group) for group in groups]
+    else:
+        jobs = [job for src, k, dst in calls for job in _bands(p, src, k, dst, n if len(calls) < n else 1)]
+    _run_jobs(jobs, min(n, len(jobs)))
+
+
+def _by_source(calls: Sequence[Call]) -> list[list[Call]]:
+    """Consecutive calls that read the same source array, grouped."""
+    groups: list[list[Call]] = []
+    for call in calls:
+        if groups and groups[-1][0][0] is call[0]:
+            groups[-1].append(call)
+        else:
+            groups.append([call])
+    return groups
 
 
 def _loop(p: CvPlan, calls: Sequence[Call]) -> None:
