@@ -598,6 +598,8 @@ def _build_single(key: str) -> Workload:
     if separable:
         u, sv, vt = np.linalg.svd(k)
         ky, kx = u[:, 0] * np.sqrt(sv[0]), vt[0] * np.sqrt(sv[0])
+        if kx.sum() < 0:  # the SVD's sign is arbitrary; a user passes the positive factors (getGaussianKernel's),
+            kx, ky = -kx, -ky  # which OpenCV runs on its fast 8-bit fixed-point path (negative ones: float path)
         sep_dst = np.empty_like(img)
 
         def sep() -> np.ndarray:
