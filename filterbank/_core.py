@@ -307,9 +307,7 @@ def route(
     """
     if method not in ("auto", "opencv"):
         return method
-    # Under tracing or autocast the torch ops must run (autocast casts them; cv2 would not).
-    torch_only = _plan.execute.tracing() or torch.is_autocast_enabled(x.device.type)
-    pair = None if torch_only else _plan.opencv.eligible(x, kernels, padding, out_dtype)
+    pair = _plan.opencv.eligible(x, kernels, padding, out_dtype)  # None under tracing / autocast too
     if method == "opencv":
         if pair is None:
             raise ParameterError(

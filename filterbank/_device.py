@@ -9,7 +9,7 @@ import torch
 
 from ._errors import ParameterError
 
-__all__ = ["exact_fp32", "resolve_device"]
+__all__ = ["exact_fp32", "resolve_device", "torch_only", "tracing"]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -69,3 +69,39 @@ def exact_fp32(device: torch.device | str) -> Iterator[None]:
         yield
     finally:
         torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+def tracing() -> bool:
+    """True under torch.compile / torch.export / ONNX export / TorchScript tracing, where ``auto``
+    keeps the plain grouped conv (one graph op; the planner's caches read tensor values, and the
+    OpenCV engine leaves the graph).
+
+    Examples
+    --------
+    >>> tracing()
+    False
+    """
+    try:
+        if torch.compiler.is_compiling():
+            return True
+    except AttributeError:  # pragma: no cover - older torch
+        pass
+    onnx = getattr(torch, "onnx", None)
+    if onnx is not None and getattr(onnx, "is_in_onnx_export", lambda: False)():
+        return True
+    return bool(torch.jit.is_tracing())
+
+
+def torch_only(device_type: str) -> bool:
+    """True where a call must stay on torch ops: under :func:`tracing`, or under ``torch.autocast`` for
+    ``device_type`` (autocast casts torch's ops; an engine outside torch would not be cast).
+
+    Examples
+    --------
+    >>> torch_only("cpu")
+    False
+    >>> with torch.autocast("cpu", dtype=torch.bfloat16):
+    ...     torch_only("cpu")
+    True
+    """
+    return tracing() or torch.is_autocast_enabled(device_type)

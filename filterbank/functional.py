@@ -19,7 +19,7 @@ from typing import Any, overload
 import numpy as np
 import torch
 
-from . import _core
+from . import _core, _device
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
@@ -265,8 +265,7 @@ def _fast_candidate(image: Any) -> bool:
         isinstance(image, torch.Tensor)
         and image.device.type == "cpu"
         and not (image.requires_grad and torch.is_grad_enabled())
-        and not _plan.execute.tracing()
-        and not torch.is_autocast_enabled("cpu")
+        and not _device.torch_only("cpu")
     )
 
 

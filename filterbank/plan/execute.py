@@ -13,7 +13,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .. import _threads
+from .. import _device, _threads
 from .._errors import ShapeError, UnknownNameError
 from . import opencv as _opencv
 from .chooser import METHODS, choose, estimate
@@ -58,25 +58,7 @@ def _execute(x: torch.Tensor, k: torch.Tensor, mth: str, f: _Factors | None) -> 
     return run(x)
 
 
-def tracing() -> bool:
-    """True under torch.compile / torch.export / ONNX export / TorchScript tracing, where ``auto``
-    keeps the plain grouped conv (one graph op; the planner's caches read tensor values, and the
-    OpenCV engine leaves the graph).
-
-    Examples
-    --------
-    >>> tracing()
-    False
-    """
-    try:
-        if torch.compiler.is_compiling():
-            return True
-    except AttributeError:  # pragma: no cover - older torch
-        pass
-    onnx = getattr(torch, "onnx", None)
-    if onnx is not None and getattr(onnx, "is_in_onnx_export", lambda: False)():
-        return True
-    return bool(torch.jit.is_tracing())
+tracing = _device.tracing  # re-exported: the planner's public name for it
 
 
 def correlate(

@@ -66,7 +66,7 @@ from numpy.typing import ArrayLike
 from torch.autograd.function import once_differentiable
 from torch.nn.grad import conv2d_weight
 
-from .. import _alloc, _threads
+from .. import _alloc, _device, _threads
 from .. import borders as _borders
 from .._errors import DTypeError, ParameterError, ShapeError
 from .._types import OPENCV_DFT_TAPS
@@ -1104,10 +1104,11 @@ def eligible(
 ) -> tuple[torch.dtype, torch.dtype] | None:
     """The ``(input, output)`` dtype pair when this engine can run a core call, else None.
 
-    It can when the input and kernels are on the CPU, ``cv2.filter2D`` computes the
-    pair, the kernels are in OpenCV's arithmetic dtype for it, the padding is the one
-    of an anchor (output as large as the input), and, under autograd, the input is
-    float32 / float64 and so is the output.
+    It can when the input and kernels are on the CPU, outside tracing / export and
+    ``torch.autocast`` (:func:`filterbank._device.torch_only`: the torch ops must run
+    there), ``cv2.filter2D`` computes the pair, the kernels are in OpenCV's arithmetic
+    dtype for it, the padding is the one of an anchor (output as large as the input),
+    and, under autograd, the input is float32 / float64 and so is the output.
 
     Examples
     --------
@@ -1118,7 +1119,7 @@ def eligible(
     >>> eligible(torch.zeros(1, 1, 5, 5, dtype=torch.float16), k.half(), (1, 1, 1, 1), None) is None
     True
     """
-    if x.device.type != "cpu" or kernels.device.type != "cpu":
+    if x.device.type != "cpu" or kernels.device.type != "cpu" or _device.torch_only("cpu"):
         return None
     out = out_dtype if out_dtype is not None else kernels.dtype
     if not supports(x.dtype, out):
