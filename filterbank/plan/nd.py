@@ -76,9 +76,7 @@ __all__ = [
     "METHODS_ND",
     "PlanND",
     "choose_nd",
-    "conv_forward_nd",
     "correlate_nd",
-    "correlate_valid_nd",
     "estimate_nd",
 ]
 
@@ -784,83 +782,3 @@ def correlate_nd(
         y = _run(xp.reshape(b * c, 1, *sp), kernels, method, exact)
     y = y.reshape(b, c * n, *y.shape[3:])
     return y if bias is None else y + bias.reshape(1, c * n, *([1] * d))
-
-
-def correlate_valid_nd(
-    xp: torch.Tensor, kernels: torch.Tensor, *, method: str = "direct", exact: bool = False
-) -> torch.Tensor:
-    """Correlate every channel of a padded batch with every kernel, 'valid' region only, in 1-D to 3-D.
-
-    Parameters
-    ----------
-    xp : torch.Tensor
-        Padded input ``(B, C, *Sp)`` with as many spatial axes as the kernels.
-    kernels : torch.Tensor
-        ``(N, *ks)``, same dtype and device as ``xp``.
-    method : str
-        One of :data:`METHODS_ND`; ``"auto"`` asks the planner.
-    exact : bool
-        Only ``direct`` may be chosen by ``auto`` (integer outputs below 130 taps).
-
-    Returns
-    -------
-    torch.Tensor
-        ``(B, C * N, *(Sp - ks + 1))``; channel ``c * N + n`` is input channel ``c``
-        correlated with kernel ``n``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> correlate_valid_nd(torch.ones(1, 2, 7, 6, 5), torch.ones(3, 3, 3, 3)).shape
-    torch.Size([1, 6, 5, 4, 3])
-    """
-    if kernels.dim() + 1 != xp.dim() or kernels.dim() not in (2, 3, 4):
-        raise ShapeError(
-            f"`xp` must be (B, C, *spatial) with as many spatial axes as `kernels` (N, *ks), 1 to 3; "
-            f"got xp {tuple(xp.shape)}, kernels {tuple(kernels.shape)}"
-        )
-    return correlate_nd(xp, kernels.unsqueeze(0), method=method, exact=exact)
-
-
-def conv_forward_nd(
-    xp: torch.Tensor,
-    weight: torch.Tensor,
-    groups: int,
-    method: str = "auto",
-    bias: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """``F.conv{1,3}d(xp, weight, bias, groups=groups)`` for a depthwise filter-bank weight, by any method.
-
-    Parameters
-    ----------
-    xp : torch.Tensor
-        Padded input ``(B, C, *Sp)`` (or unbatched ``(C, *Sp)``) with ``C == groups``.
-    weight : torch.Tensor
-        ``(C * N, 1, *ks)``: output ``c * N + n`` correlates input channel ``c``
-        with ``weight[c * N + n]`` (per-channel kernels may differ).
-    groups : int
-        ``C``.
-    method : str
-        One of :data:`METHODS_ND`; under ``torch.compile`` / export / tracing
-        ``auto`` is the plain grouped conv.
-    bias : torch.Tensor, optional
-        ``(C * N,)``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> conv_forward_nd(torch.ones(2, 3, 6, 6, 6), torch.ones(6, 1, 3, 3, 3), 3).shape
-    torch.Size([2, 6, 4, 4, 4])
-    """
-    if method not in METHODS_ND:
-        raise UnknownNameError("method", method, METHODS_ND)
-    d = weight.dim() - 2
-    if xp.dim() == d + 1:  # unbatched
-        return conv_forward_nd(xp.unsqueeze(0), weight, groups, method, bias)[0]
-    if d not in (1, 2, 3) or xp.dim() != d + 2 or weight.shape[1] != 1 or xp.shape[1] != groups:
-        raise ShapeError(
-            f"`weight` must be (C * N, 1, *ks) with `xp` (B, C, *Sp), C == groups, 1 to 3 spatial axes; "
-            f"got weight {tuple(weight.shape)}, xp {tuple(xp.shape)}, groups {groups}"
-        )
-    c, cn = xp.shape[1], weight.shape[0]
-    return correlate_nd(xp, weight.reshape(c, cn // c, *weight.shape[2:]), method=method, bias=bias)
