@@ -54,12 +54,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from .._errors import ParameterError, ShapeError, UnknownNameError
 from .accuracy import _budget, allowed
@@ -67,8 +65,10 @@ from .cache import _cache_get, _cache_put, _kernel_key
 from .chooser import _F64_FACTOR, _FFT_MARGIN
 from .chooser import _direct_mac as _direct_mac_2d
 from .costs import COSTS
+from .direct import _CONV, _direct
 from .execute import tracing as _tracing
 from .fft import _FFT_CHUNK_BYTES, fft_chunk, fft_size
+from .nonfinite import isolated, spreads
 from .separable import _blk, _shift_taps, _toeplitz, _uses_shifts
 
 __all__ = [
@@ -509,20 +509,6 @@ def _fft_pairs(x: torch.Tensor, k: torch.Tensor, fs: tuple[int, ...], out_s: tup
     return out.reshape(m, g, 2 * pairs, *out_s)[:, :, :n]
 
 
-# --- direct -------------------------------------------------------------------------------------
-
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-
-
-def _direct(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    m, g = x.shape[:2]
-    n = k.shape[1]
-    ks = tuple(k.shape[2:])
-    conv = _CONV[len(ks)]
-    out = conv(x, k.reshape(g * n, 1, *ks), groups=g)
-    return out.reshape(m, g, n, *out.shape[2:])
-
-
 # --- cost model and choice ----------------------------------------------------------------------
 
 
@@ -694,30 +680,13 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     if mth == "direct":
         return _direct(x, k)
     if mth == "fft":
-        return _isolated(x, k, lambda xs: _fft(xs, k))
+        return isolated(x, k, lambda xs: _fft(xs, k))
     assert trees is not None
     grad = torch.is_grad_enabled() and (x.requires_grad or k.requires_grad)
     side = max(k.shape[2:])
-    if _uses_shifts(side, side, grad):  # shifted multiply-adds touch a voxel only through its windows
+    if not spreads(mth, side, side, grad):  # shifted multiply-adds touch a voxel only through its windows
         return _separable(x, k, trees)
-    return _isolated(x, k, lambda xs: _separable(xs, k, trees))
-
-
-def _isolated(x: torch.Tensor, k: torch.Tensor, run: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-    """``run(x)``, except that the inputs of ``x`` (M, G, *Sp) holding a non-finite value go ``direct``."""
-    if x.device.type == "meta":
-        return run(x)
-    bad = ~torch.isfinite(x.sum(dim=tuple(range(1, x.dim()))))
-    if not bool(bad.any()):
-        return run(x)
-    if bool(bad.all()):
-        return _direct(x, k)
-    good = ~bad
-    fast, slow = run(x[good]), _direct(x[bad], k)
-    out = fast.new_empty((x.shape[0], *fast.shape[1:]))
-    out[good] = fast
-    out[bad] = slow
-    return out
+    return isolated(x, k, lambda xs: _separable(xs, k, trees))
 
 
 def correlate_nd(
