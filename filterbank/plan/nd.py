@@ -40,7 +40,9 @@ then weighs only ``direct`` and ``fft``.
 
 ``auto`` picks the cheapest allowed method with :func:`estimate_nd`, whose
 constants are those of :data:`filterbank.plan.COSTS` plus the N-D convolution
-and FFT rates of :data:`COSTS_ND`. :func:`correlate_nd` is the entry point
+and FFT rates of :data:`COSTS_ND` (the ``"nd"`` key of the same data file,
+``filterbank/plan/costs.json``, read by :mod:`filterbank.plan.costs` and rewritten by
+``python -m filterbank.bench.calibrate_nd --write``). :func:`correlate_nd` is the entry point
 (:func:`filterbank._core.filter_tensor` calls it for 1-D and 3-D input).
 
 Examples
@@ -55,7 +57,6 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
@@ -64,7 +65,7 @@ from .accuracy import _budget, allowed
 from .cache import _cache_get, _cache_put, _kernel_key
 from .chooser import _F64_FACTOR, _FFT_MARGIN
 from .chooser import _direct_mac as _direct_mac_2d
-from .costs import COSTS
+from .costs import COSTS, COSTS_ND  # COSTS_ND: the 'nd' key of costs.json (re-exported here)
 from .direct import _CONV, _direct
 from .execute import tracing as _tracing
 from .fft import _FFT_CHUNK_BYTES, fft_chunk, fft_size
@@ -82,21 +83,6 @@ __all__ = [
 
 #: Execution methods of the N-D planner (``auto`` chooses among the others).
 METHODS_ND: tuple[str, ...] = ("auto", "direct", "separable", "fft")
-
-# Seconds per unit of work, in the units of filterbank.plan.COSTS: measured by `python -m filterbank.bench.calibrate_nd`
-# (one thread, best of 5, two runs averaged, on a shared machine) and scaled by the ratio of the 2-D table's gemm_flop
-# to a GEMM measured in the same run, so that N-D and 2-D rates are comparable. direct_mac: seconds per
-# multiply-add of F.conv1d / F.conv3d (one input channel), per kernel taps; fft_elem_log: seconds per
-# n*log2(n) element of an inverse real (or, for pairs of maps, complex) N-D FFT.
-COSTS_ND: dict[str, Any] = {
-    "machine": "AMD EPYC, torch 2.13.0+cpu, float32 (filterbank.bench.calibrate_nd, 2026-11-30, scaled to plan.COSTS)",
-    "direct_mac": {
-        1: {3: 3.2e-09, 15: 5.8e-10, 63: 1.8e-10, 255: 1.2e-10},
-        2: None,  # 2-D: the table of filterbank.plan.COSTS
-        3: {27: 1.35e-10, 125: 9.2e-11, 343: 8.8e-11, 729: 9.2e-11, 3375: 6.0e-11},
-    },
-    "fft_elem_log": {1: 9.2e-11, 2: None, 3: 6.1e-10},
-}
 
 
 def _spatial(k: torch.Tensor) -> int:
