@@ -154,7 +154,7 @@ def gabor(
     ksize: int | None = None,
     normalize: bool = True,
 ) -> FilterBank:
-    """3-D Gabor bank: scales x directions spread evenly on the sphere x phases of :func:`kernels.gabor3d`.
+    """3-D Gabor bank: scales x directions spread evenly on the sphere x phases of ``kernels.gabor3d``.
 
     Parameters
     ----------

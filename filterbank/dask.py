@@ -221,6 +221,32 @@ def _filter_block(block: np.ndarray, job: _Job, block_info: dict | None = None) 
     return _filter_local(block[r0 : h - r1, c0 : w - c1], job, (top, bottom, left, right))
 
 
+def _map_job(
+    prep: _Prepared,
+    block_fn: Callable[..., np.ndarray],
+    kind: str,
+    chunks: tuple[tuple[int, ...], ...],
+    dtype: np.dtype,
+    *key: object,
+    **kwargs: Any,
+) -> da.Array:
+    """``block_fn(block, job=prep.job, **kwargs)`` over every block of ``prep.source``: the one graph that
+    :func:`filter2d` and the Zarr writers build. ``chunks`` are the output's (two axes: the channel axis
+    is dropped). Keys are ``filterbank-<kind>-`` and a token of the source, the job and ``key``: same
+    inputs, same keys."""
+    return da.map_blocks(
+        block_fn,
+        prep.source,
+        job=prep.job,
+        chunks=chunks,
+        drop_axis=2 if len(chunks) == 2 else None,
+        dtype=dtype,
+        meta=np.empty((0,) * len(chunks), dtype=dtype),
+        name=f"filterbank-{kind}-{tokenize(prep.source, prep.job, *key)}",
+        **kwargs,
+    )
+
+
 # --------------------------------------------------------------------------------------- filter2d
 def _check_image(image: object) -> da.Array:
     if not isinstance(image, da.Array):
@@ -413,19 +439,8 @@ def filter2d(
     ((30, 40, 6), ((10, 10, 10), (16, 16, 8), (6,)))
     """
     prep = _prepare(image, kernel, border, anchor, value, out_dtype, method, device)
-    job = prep.job
-    meta = np.empty((0, 0) if job.squeeze else (0, 0, 0), dtype=job.out_dtype)
-    chunks = prep.chunks if job.squeeze else (*prep.chunks, (prep.channels,))
-    return da.map_blocks(
-        _filter_block,
-        prep.source,
-        job=job,
-        chunks=chunks,
-        drop_axis=2 if job.squeeze else None,
-        dtype=job.out_dtype,
-        meta=meta,
-        name=f"filterbank-filter2d-{tokenize(prep.source, job)}",  # same inputs, same keys
-    )
+    chunks = prep.chunks if prep.job.squeeze else (*prep.chunks, (prep.channels,))
+    return _map_job(prep, _filter_block, "filter2d", chunks, prep.job.out_dtype)
 
 
 # --------------------------------------------------------------------------------------- Zarr
@@ -805,17 +820,15 @@ def _target(prep: _Prepared, out: Path, chunk: int, attrs: dict[str, Any]) -> _T
         attributes=attrs,
     )
     rows, cols = prep.chunks
-    writes = da.map_blocks(
+    writes = _map_job(
+        prep,
         _write_block,
-        prep.source,
-        job=prep.job,
+        "zarr-write",
+        ((1,) * len(rows), (1,) * len(cols)),  # one int8 flag per block: one key per write
+        np.dtype(np.int8),
+        str(tmp),
         store=str(tmp),
         row_starts=tuple(np.cumsum((0, *rows[:-1])).tolist()),
         col_starts=tuple(np.cumsum((0, *cols[:-1])).tolist()),
-        chunks=((1,) * len(rows), (1,) * len(cols)),
-        drop_axis=2,
-        dtype=np.int8,
-        meta=np.empty((0, 0), dtype=np.int8),
-        name=f"filterbank-zarr-write-{tokenize(prep.source, prep.job, str(tmp))}",
     )
     return _Target(out, tmp, writes)

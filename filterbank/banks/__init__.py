@@ -6,8 +6,11 @@ Leung-Malik, :func:`schmid`, :func:`rfs` the root filter set, base of MR8),
 :mod:`~filterbank.banks.jet` (:func:`gaussian_jet`, :func:`steerable`,
 :func:`steering_weights`), :mod:`~filterbank.banks.classic` (:func:`dct`, :func:`laws`,
 :func:`kirsch`, :func:`prewitt`, :func:`sobel`, :func:`scharr`) and
-:mod:`~filterbank.banks.random` (:func:`random`). :data:`REGISTRY`, :func:`get`,
-:func:`names` and :func:`signature` give name-based access.
+:mod:`~filterbank.banks.random` (:func:`random`). The 3-D banks of :mod:`filterbank.banks3d`
+are registered too, with a ``3d`` suffix: :func:`gaussian_jet3d` (``banks3d.gaussian_jet``) and
+:func:`gabor3d` (``banks3d.gabor``); their kernels are ``(N, kd, kh, kw)``, applied with
+:func:`filterbank.filter3d`. :data:`REGISTRY`, :func:`get`, :func:`names` and :func:`signature`
+give name-based access.
 
 Every kernel is float64 in correlation orientation (what ``cv2.filter2D`` applies).
 The VGG banks (LM, Schmid, RFS) and Laws' masks are defined for true convolution;
@@ -44,6 +47,8 @@ from .. import kernels as _kernels
 from .._errors import UnknownNameError
 from .._registry import Registry
 from ..bank import FilterBank
+from ..banks3d import gabor as gabor3d
+from ..banks3d import gaussian_jet as gaussian_jet3d
 from ..kernels._registry import LEGACY_SPEC_NAMES
 from .classic import dct, kirsch, laws, prewitt, scharr, sobel
 from .gabor import gabor, gabor_params_from_matlab, gabor_params_from_skimage
@@ -55,9 +60,11 @@ __all__ = [
     "REGISTRY",
     "dct",
     "gabor",
+    "gabor3d",
     "gabor_params_from_matlab",
     "gabor_params_from_skimage",
     "gaussian_jet",
+    "gaussian_jet3d",
     "get",
     "kernel",
     "kernel_families",
@@ -76,13 +83,15 @@ __all__ = [
     "steering_weights",
 ]
 
-#: Every bank constructor by name.
+#: Every bank constructor by name (the 3-D ones of :mod:`filterbank.banks3d` with a ``3d`` suffix).
 REGISTRY: Registry[FilterBank] = Registry(
     "bank",
     {
         "dct": dct,
         "gabor": gabor,
+        "gabor3d": gabor3d,
         "gaussian_jet": gaussian_jet,
+        "gaussian_jet3d": gaussian_jet3d,
         "kirsch": kirsch,
         "laws": laws,
         "lm": lm,

@@ -1,4 +1,4 @@
-"""Measure the N-D constants of the planner's cost model (filterbank.plan.nd.COSTS_ND) on this machine.
+"""Measure the N-D constants of the planner's cost model (filterbank.plan.costs.COSTS_ND) on this machine.
 
 - ``direct_mac[1]``, ``direct_mac[3]``: seconds per multiply-add of ``F.conv1d`` / ``F.conv3d`` with one
   input channel and 8 output channels, per kernel size;
@@ -12,26 +12,39 @@ stay consistent with the 2-D ones.
 
 Usage::
 
-    python -m filterbank.bench.calibrate_nd   # print the table to paste into plan.nd.COSTS_ND
+    python -m filterbank.bench.calibrate_nd            # print the table
+    python -m filterbank.bench.calibrate_nd --write    # also rewrite the "nd" key of filterbank/plan/costs.json
+
+``--write`` replaces the ``"nd"`` key of the package's data file ``filterbank/plan/costs.json``
+atomically (:func:`filterbank.plan.costs.write_costs_nd`, through ``filterbank._io.write_atomic``),
+keeping its 2-D table; no source file is rewritten. The shipped values are the average of two runs
+(one thread, best of 5) on a shared machine; one ``--write`` stores one run.
 
 Examples
 --------
 >>> table = calibrate(reps=1, quick=True)  # tiny shapes: only to show the layout
 >>> sorted(table), sorted(table["direct_mac"])
 (['direct_mac', 'fft_elem_log', 'gemm_scale'], [1, 3])
+>>> nd = costs_nd(table, machine="test")  # the layout of plan.costs.COSTS_ND: 2-D axes use the 2-D table
+>>> sorted(nd), nd["fft_elem_log"][2], sorted(nd["direct_mac"][3])[:2]
+(['direct_mac', 'fft_elem_log', 'machine'], None, [27, 125])
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
 
 from filterbank import plan
+from filterbank.bench.calibrate import _cpu_name
+from filterbank.plan.costs import write_costs_nd
 
-__all__ = ["calibrate"]
+__all__ = ["calibrate", "costs_nd", "main"]
 
 
 def _best(fn, reps: int) -> float:
@@ -74,6 +87,43 @@ def calibrate(reps: int = 5, quick: bool = False) -> dict[str, object]:
     return {"gemm_scale": scale, "direct_mac": direct, "fft_elem_log": fft}
 
 
-if __name__ == "__main__":
-    for key, value in calibrate().items():
+def costs_nd(measured: dict[str, object], machine: str) -> dict[str, Any]:
+    """:func:`calibrate`'s rates as a :data:`filterbank.plan.costs.COSTS_ND` table, at 3 significant digits.
+
+    Axis count 2 is ``None`` in both rows: 2-D kernels use the 2-D table (:data:`filterbank.plan.COSTS`).
+    """
+
+    def num(v: float) -> float:
+        return float(f"{v:.3g}")
+
+    direct = cast("dict[int, dict[int, float]]", measured["direct_mac"])
+    fft = cast("dict[int, float]", measured["fft_elem_log"])
+    return {
+        "machine": machine,
+        "direct_mac": {
+            d: None if d not in direct else {k: num(v) for k, v in sorted(direct[d].items())} for d in (1, 2, 3)
+        },
+        "fft_elem_log": {d: None if d not in fft else num(fft[d]) for d in (1, 2, 3)},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print, and with ``--write`` store the N-D table in the package's ``costs.json``."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--write", action="store_true", help='rewrite the "nd" key of filterbank/plan/costs.json')
+    ap.add_argument("--reps", type=int, default=5)
+    args = ap.parse_args(argv)
+    measured = calibrate(args.reps)
+    for key, value in measured.items():
         print(key, value)
+    if args.write:
+        machine = (
+            f"{_cpu_name()}, torch {torch.__version__}, float32 "
+            f"(filterbank.bench.calibrate_nd, {time.strftime('%Y-%m-%d')}, scaled to plan.COSTS)"
+        )
+        print(f"wrote {write_costs_nd(costs_nd(measured, machine))}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

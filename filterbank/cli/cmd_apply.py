@@ -307,6 +307,11 @@ def run(args: argparse.Namespace) -> int:
     if not inputs:
         raise CliError("apply needs an IMAGE or a folder of images before or after the bank parameters")
     bank, label = resolve_bank(args.bank, parse_params(words))
+    if len(bank.ksize) != 2:
+        raise CliError(
+            f"apply filters 2-D images with 2-D kernels; got {bank_text(bank, label)} "
+            f"({len(bank.ksize)}-D kernels: apply them to volumes with filterbank.filter3d / filter1d in Python)"
+        )
     border = borders.normalize_border(args.border)
     borders.padding_for(bank.ksize, args.anchor)  # an anchor outside the kernel fails before any work
     if args.engine == "dask":

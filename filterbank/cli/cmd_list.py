@@ -55,7 +55,7 @@ def _size_at_defaults(name: str) -> str:
         bank = banks.get(name)
     except (FilterbankError, TypeError, ValueError):
         return "? kernels"
-    return f"{len(bank)} kernels, {bank.ksize[0]}x{bank.ksize[1]}"
+    return f"{len(bank)} kernels, {'x'.join(map(str, bank.ksize))}"  # 9x9x9 for a 3-D bank
 
 
 def _list_banks(pattern: str | None, shown: int) -> int:

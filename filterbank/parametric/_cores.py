@@ -21,16 +21,25 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return dtype if dtype in (torch.float32, torch.float64) else torch.float32
 
 
+def _offsets(n: int, like: torch.Tensor, *, reflected: bool = False) -> torch.Tensor:
+    """Tap offsets ``i - n // 2`` along one axis, in ``like``'s dtype and device; ``reflected``: ``n // 2 - i``."""
+    t = torch.arange(n, dtype=like.dtype, device=like.device)
+    return n // 2 - t if reflected else t - n // 2
+
+
+def _rotated_grid(h: int, w: int, theta: torch.Tensor, *, reflected: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """The centred ``(h, w)`` grid turned by ``theta``: ``(x cos + y sin, -x sin + y cos)``, x the column offset
+    and y the row offset (``reflected``: both negated, OpenCV's point-reflected grid)."""
+    y = _offsets(h, theta, reflected=reflected).unsqueeze(-1)
+    x = _offsets(w, theta, reflected=reflected)
+    c, s = torch.cos(theta), torch.sin(theta)
+    return x * c + y * s, -x * s + y * c
+
+
 def gabor_core(h: int, w: int, sigma, theta, lambd, gamma, psi) -> torch.Tensor:
     """``cv2.getGaborKernel`` on OpenCV's point-reflected grid."""
-    dt, dev = sigma.dtype, sigma.device
-    ymax, xmax = h // 2, w // 2
     # Row i holds y = ymax - i, column j holds x = xmax - j (OpenCV's point-reflected grid).
-    y = (ymax - torch.arange(h, dtype=dt, device=dev)).unsqueeze(-1)
-    x = xmax - torch.arange(w, dtype=dt, device=dev)
-    c, s = torch.cos(theta), torch.sin(theta)
-    xr = x * c + y * s
-    yr = -x * s + y * c
+    xr, yr = _rotated_grid(h, w, theta, reflected=True)
     sy = sigma / gamma
     ex = -0.5 / (sigma * sigma)
     ey = -0.5 / (sy * sy)
@@ -72,12 +81,7 @@ def hermite(order: int, sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor | 
 
 def gd_grid(h: int, w: int, su, sv, theta):
     """phi / sum(phi), u, v on the centred (h, w) grid; parameters (..., 1, 1)."""
-    dt, dev = su.dtype, su.device
-    y = (torch.arange(h, dtype=dt, device=dev) - h // 2).unsqueeze(-1)
-    x = torch.arange(w, dtype=dt, device=dev) - w // 2
-    c, s = torch.cos(theta), torch.sin(theta)
-    u = x * c + y * s
-    v = -x * s + y * c
+    u, v = _rotated_grid(h, w, theta)
     phi = torch.exp(-0.5 / (su * su) * u**2 - 0.5 / (sv * sv) * v**2)
     return phi / phi.sum((-2, -1), keepdim=True), u, v
 

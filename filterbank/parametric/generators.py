@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -71,6 +72,24 @@ def _static_size(ksize: object, *, odd: bool) -> tuple[int, int]:
     return size_pair("ksize", ksize, odd=odd)
 
 
+def _generate(
+    family: str,
+    ksize: object,
+    values: dict[str, Any],
+    dtype: torch.dtype | None,
+    device: Any,
+    static: Callable[[], tuple[Any, ...]] = tuple,
+) -> torch.Tensor:
+    """What every generator but :func:`dog` does: the family's size rule on ``ksize``, the fixed values
+    ``static()`` (checked after the size), the parameters as broadcast tensors of one float dtype on one
+    device, then the family's core. (:func:`dog` checks its pair of sigmas and ``inner`` after the
+    parameters, so it spells the steps out.)"""
+    fam = TABLE[family]
+    h, w = _static_size(ksize, odd=fam.odd)
+    fixed = static()
+    return fam.generate(h, w, fixed, _params(values, dtype, device))
+
+
 def gabor(
     ksize: int | tuple[int, int],
     sigma: float | torch.Tensor,
@@ -111,10 +130,7 @@ def gabor(
     >>> bool(np.allclose(k.numpy(), kernels.gabor(7, 2.0, 0.3, 5.0), rtol=0, atol=1e-12))
     True
     """
-    fam = TABLE["gabor"]
-    h, w = _static_size(ksize, odd=fam.odd)
-    p = _params(dict(sigma=sigma, theta=theta, lambd=lambd, gamma=gamma, psi=psi), dtype, device)
-    return fam.generate(h, w, (), p)
+    return _generate("gabor", ksize, dict(sigma=sigma, theta=theta, lambd=lambd, gamma=gamma, psi=psi), dtype, device)
 
 
 def gaussian(
@@ -149,10 +165,8 @@ def gaussian(
     >>> float(gaussian((3, 5), 1.0, dtype=torch.float64).sum())
     1.0
     """
-    fam = TABLE["gaussian"]
-    h, w = _static_size(ksize, odd=fam.odd)
     values = dict(sigma=sigma) if sigma_y is None else dict(sigma=sigma, sigma_y=sigma_y)
-    return fam.generate(h, w, (), _params(values, dtype, device))
+    return _generate("gaussian", ksize, values, dtype, device)
 
 
 def gaussian_derivative(
@@ -193,14 +207,14 @@ def gaussian_derivative(
     >>> gaussian_derivative(5, 1.0, 1, 0, dtype=torch.float64).shape
     torch.Size([5, 5])
     """
-    fam = TABLE["gaussian_derivative"]
-    h, w = _static_size(ksize, odd=fam.odd)
-    ox = int_in_range("dx", dx, 0, _MAX_ORDER)
-    oy = int_in_range("dy", dy, 0, _MAX_ORDER)
     values = dict(sigma=sigma, theta=theta)
     if sigma_y is not None:
         values["sigma_y"] = sigma_y
-    return fam.generate(h, w, (ox, oy), _params(values, dtype, device))
+
+    def orders() -> tuple[int, int]:
+        return int_in_range("dx", dx, 0, _MAX_ORDER), int_in_range("dy", dy, 0, _MAX_ORDER)
+
+    return _generate("gaussian_derivative", ksize, values, dtype, device, orders)
 
 
 def log(
@@ -231,9 +245,7 @@ def log(
     >>> bool(log(9, 1.0)[4, 4] < 0)
     True
     """
-    fam = TABLE["log"]
-    h, w = _static_size(ksize, odd=fam.odd)
-    return fam.generate(h, w, (), _params(dict(sigma=sigma), dtype, device))
+    return _generate("log", ksize, dict(sigma=sigma), dtype, device)
 
 
 def dog(

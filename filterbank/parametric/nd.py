@@ -31,7 +31,7 @@ from .. import kernels as _kernels
 from .._errors import ParameterError, UnknownNameError
 from .._shape import center_fit
 from ..bank import FilterBank, as_bank
-from ._cores import compute_dtype, hermite
+from ._cores import _offsets, compute_dtype, hermite
 
 __all__ = ["FAMILIES_ND", "GaussianGeneratorND"]
 
@@ -41,8 +41,7 @@ FAMILIES_ND: dict[str, tuple[str, ...]] = {"gaussian_nd": ("sigma",), "log_nd": 
 
 def _weights_1d(size: int, sigma: torch.Tensor, order: int) -> torch.Tensor:
     """SciPy's correlation weights along one axis for sigmas ``(B,)``: ``(B, size)``, differentiable in sigma."""
-    r = size // 2
-    x = torch.arange(-r, r + 1, dtype=sigma.dtype, device=sigma.device)
+    x = _offsets(size, sigma)  # size is odd: -r .. r
     s = sigma[:, None]
     phi = torch.exp(-0.5 / (s * s) * x * x)
     phi = phi / phi.sum(-1, keepdim=True)

@@ -40,7 +40,9 @@ then weighs only ``direct`` and ``fft``.
 
 ``auto`` picks the cheapest allowed method with :func:`estimate_nd`, whose
 constants are those of :data:`filterbank.plan.COSTS` plus the N-D convolution
-and FFT rates of :data:`COSTS_ND`. :func:`correlate_nd` is the entry point
+and FFT rates of :data:`COSTS_ND` (the ``"nd"`` key of the same data file,
+``filterbank/plan/costs.json``, read by :mod:`filterbank.plan.costs` and rewritten by
+``python -m filterbank.bench.calibrate_nd --write``). :func:`correlate_nd` is the entry point
 (:func:`filterbank._core.filter_tensor` calls it for 1-D and 3-D input).
 
 Examples
@@ -54,22 +56,21 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import scipy.fft
 import torch
-import torch.nn.functional as F
 
 from .._errors import ParameterError, ShapeError, UnknownNameError
 from .accuracy import _budget, allowed
 from .cache import _cache_get, _cache_put, _kernel_key
 from .chooser import _F64_FACTOR, _FFT_MARGIN
 from .chooser import _direct_mac as _direct_mac_2d
-from .costs import COSTS
+from .costs import COSTS, COSTS_ND  # COSTS_ND: the 'nd' key of costs.json (re-exported here)
+from .direct import _CONV, _direct
 from .execute import tracing as _tracing
 from .fft import _FFT_CHUNK_BYTES, fft_chunk, fft_size
+from .nonfinite import isolated, spreads
 from .separable import _blk, _shift_taps, _toeplitz, _uses_shifts
 
 __all__ = [
@@ -77,29 +78,12 @@ __all__ = [
     "METHODS_ND",
     "PlanND",
     "choose_nd",
-    "conv_forward_nd",
     "correlate_nd",
-    "correlate_valid_nd",
     "estimate_nd",
 ]
 
 #: Execution methods of the N-D planner (``auto`` chooses among the others).
 METHODS_ND: tuple[str, ...] = ("auto", "direct", "separable", "fft")
-
-# Seconds per unit of work, in the units of filterbank.plan.COSTS: measured by `python -m filterbank.bench.calibrate_nd`
-# (one thread, best of 5, two runs averaged, on a shared machine) and scaled by the ratio of the 2-D table's gemm_flop
-# to a GEMM measured in the same run, so that N-D and 2-D rates are comparable. direct_mac: seconds per
-# multiply-add of F.conv1d / F.conv3d (one input channel), per kernel taps; fft_elem_log: seconds per
-# n*log2(n) element of an inverse real (or, for pairs of maps, complex) N-D FFT.
-COSTS_ND: dict[str, Any] = {
-    "machine": "AMD EPYC, torch 2.13.0+cpu, float32 (filterbank.bench.calibrate_nd, 2026-11-30, scaled to plan.COSTS)",
-    "direct_mac": {
-        1: {3: 3.2e-09, 15: 5.8e-10, 63: 1.8e-10, 255: 1.2e-10},
-        2: None,  # 2-D: the table of filterbank.plan.COSTS
-        3: {27: 1.35e-10, 125: 9.2e-11, 343: 8.8e-11, 729: 9.2e-11, 3375: 6.0e-11},
-    },
-    "fft_elem_log": {1: 9.2e-11, 2: None, 3: 6.1e-10},
-}
 
 
 def _spatial(k: torch.Tensor) -> int:
@@ -544,20 +528,6 @@ def _fft_pairs_scipy(
     return out.reshape(m, g, 2 * pairs, *out_s)[:, :, :n]
 
 
-# --- direct -------------------------------------------------------------------------------------
-
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-
-
-def _direct(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    m, g = x.shape[:2]
-    n = k.shape[1]
-    ks = tuple(k.shape[2:])
-    conv = _CONV[len(ks)]
-    out = conv(x, k.reshape(g * n, 1, *ks), groups=g)
-    return out.reshape(m, g, n, *out.shape[2:])
-
-
 # --- cost model and choice ----------------------------------------------------------------------
 
 
@@ -729,30 +699,13 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     if mth == "direct":
         return _direct(x, k)
     if mth == "fft":
-        return _isolated(x, k, lambda xs: _fft(xs, k))
+        return isolated(x, k, lambda xs: _fft(xs, k))
     assert trees is not None
     grad = torch.is_grad_enabled() and (x.requires_grad or k.requires_grad)
     side = max(k.shape[2:])
-    if _uses_shifts(side, side, grad):  # shifted multiply-adds touch a voxel only through its windows
+    if not spreads(mth, side, side, grad):  # shifted multiply-adds touch a voxel only through its windows
         return _separable(x, k, trees)
-    return _isolated(x, k, lambda xs: _separable(xs, k, trees))
-
-
-def _isolated(x: torch.Tensor, k: torch.Tensor, run: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-    """``run(x)``, except that the inputs of ``x`` (M, G, *Sp) holding a non-finite value go ``direct``."""
-    if x.device.type == "meta":
-        return run(x)
-    bad = ~torch.isfinite(x.sum(dim=tuple(range(1, x.dim()))))
-    if not bool(bad.any()):
-        return run(x)
-    if bool(bad.all()):
-        return _direct(x, k)
-    good = ~bad
-    fast, slow = run(x[good]), _direct(x[bad], k)
-    out = fast.new_empty((x.shape[0], *fast.shape[1:]))
-    out[good] = fast
-    out[bad] = slow
-    return out
+    return isolated(x, k, lambda xs: _separable(xs, k, trees))
 
 
 def correlate_nd(
@@ -817,83 +770,3 @@ def correlate_nd(
         y = _run(xp.reshape(b * c, 1, *sp), kernels, method, exact)
     y = y.reshape(b, c * n, *y.shape[3:])
     return y if bias is None else y + bias.reshape(1, c * n, *([1] * d))
-
-
-def correlate_valid_nd(
-    xp: torch.Tensor, kernels: torch.Tensor, *, method: str = "direct", exact: bool = False
-) -> torch.Tensor:
-    """Correlate every channel of a padded batch with every kernel, 'valid' region only, in 1-D to 3-D.
-
-    Parameters
-    ----------
-    xp : torch.Tensor
-        Padded input ``(B, C, *Sp)`` with as many spatial axes as the kernels.
-    kernels : torch.Tensor
-        ``(N, *ks)``, same dtype and device as ``xp``.
-    method : str
-        One of :data:`METHODS_ND`; ``"auto"`` asks the planner.
-    exact : bool
-        Only ``direct`` may be chosen by ``auto`` (integer outputs below 130 taps).
-
-    Returns
-    -------
-    torch.Tensor
-        ``(B, C * N, *(Sp - ks + 1))``; channel ``c * N + n`` is input channel ``c``
-        correlated with kernel ``n``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> correlate_valid_nd(torch.ones(1, 2, 7, 6, 5), torch.ones(3, 3, 3, 3)).shape
-    torch.Size([1, 6, 5, 4, 3])
-    """
-    if kernels.dim() + 1 != xp.dim() or kernels.dim() not in (2, 3, 4):
-        raise ShapeError(
-            f"`xp` must be (B, C, *spatial) with as many spatial axes as `kernels` (N, *ks), 1 to 3; "
-            f"got xp {tuple(xp.shape)}, kernels {tuple(kernels.shape)}"
-        )
-    return correlate_nd(xp, kernels.unsqueeze(0), method=method, exact=exact)
-
-
-def conv_forward_nd(
-    xp: torch.Tensor,
-    weight: torch.Tensor,
-    groups: int,
-    method: str = "auto",
-    bias: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """``F.conv{1,3}d(xp, weight, bias, groups=groups)`` for a depthwise filter-bank weight, by any method.
-
-    Parameters
-    ----------
-    xp : torch.Tensor
-        Padded input ``(B, C, *Sp)`` (or unbatched ``(C, *Sp)``) with ``C == groups``.
-    weight : torch.Tensor
-        ``(C * N, 1, *ks)``: output ``c * N + n`` correlates input channel ``c``
-        with ``weight[c * N + n]`` (per-channel kernels may differ).
-    groups : int
-        ``C``.
-    method : str
-        One of :data:`METHODS_ND`; under ``torch.compile`` / export / tracing
-        ``auto`` is the plain grouped conv.
-    bias : torch.Tensor, optional
-        ``(C * N,)``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> conv_forward_nd(torch.ones(2, 3, 6, 6, 6), torch.ones(6, 1, 3, 3, 3), 3).shape
-    torch.Size([2, 6, 4, 4, 4])
-    """
-    if method not in METHODS_ND:
-        raise UnknownNameError("method", method, METHODS_ND)
-    d = weight.dim() - 2
-    if xp.dim() == d + 1:  # unbatched
-        return conv_forward_nd(xp.unsqueeze(0), weight, groups, method, bias)[0]
-    if d not in (1, 2, 3) or xp.dim() != d + 2 or weight.shape[1] != 1 or xp.shape[1] != groups:
-        raise ShapeError(
-            f"`weight` must be (C * N, 1, *ks) with `xp` (B, C, *Sp), C == groups, 1 to 3 spatial axes; "
-            f"got weight {tuple(weight.shape)}, xp {tuple(xp.shape)}, groups {groups}"
-        )
-    c, cn = xp.shape[1], weight.shape[0]
-    return correlate_nd(xp, weight.reshape(c, cn // c, *weight.shape[2:]), method=method, bias=bias)

@@ -42,10 +42,11 @@ def spreads(method: str, kh: int, kw: int, grad: bool) -> bool:
 
 
 def isolated(x: torch.Tensor, k: torch.Tensor, run: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-    """``run(x)``, except that the images of ``x`` (M, G, Hp, Wp) holding a non-finite pixel go ``direct``.
+    """``run(x)``, except that the inputs of ``x`` (M, G, *Sp) holding a non-finite value go ``direct``.
 
-    One reduction finds them (an image whose sum is not finite; a finite image whose sum
-    overflows also goes direct, which is exact too).
+    One reduction finds them (an input whose sum is not finite; a finite input whose sum
+    overflows also goes direct, which is exact too). Images ``(M, G, Hp, Wp)`` for the 2-D
+    planner; signals and volumes (1 or 3 spatial axes) for the N-D planner, same rule.
 
     Examples
     --------
@@ -57,7 +58,7 @@ def isolated(x: torch.Tensor, k: torch.Tensor, run: Callable[[torch.Tensor], tor
     """
     if x.device.type == "meta":  # shapes only
         return run(x)
-    bad = ~torch.isfinite(x.sum(dim=(1, 2, 3)))
+    bad = ~torch.isfinite(x.sum(dim=tuple(range(1, x.dim()))))
     if not bool(bad.any()):
         return run(x)
     if bool(bad.all()):

@@ -117,6 +117,9 @@ def test_apply_user_mistakes_are_one_line_errors(images_dir, tmp_path, capsys):
         ([str(empty), "--bank", "lm"], "no image files"),
         ([str(twins), "--bank", "sobel"], "a.bmp"),
         (["size=small", "--bank", "lm"], "needs an IMAGE"),
+        ([ramp, "--bank", "gabor3d", "orientations=1"], "2-D kernels; got gabor3d: 2 kernels, 13x13x13"),
+        ([ramp, "--bank", "gaussian_jet3d", "--engine", "dask"], "3-D kernels"),
+        ([ramp, "--bank", "kernel:gaussian_nd", "ksize=5", "sigma=1", "ndim=1"], "1-D kernels"),
     ]
     for argv, word in cases:
         assert main(["apply", *argv, "-o", str(out)]) == 2, argv

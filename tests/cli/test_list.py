@@ -24,6 +24,11 @@ def test_list_shows_banks_with_parameters_and_sizes(capsys):
     assert "  lm(size='large')" in out and "[48 kernels, 49x49 at the defaults]" in out
     assert "gabor(sigmas=(2, 4), orientations=4, phases=(0, 1.5708)" in out  # the CLI's own value syntax
     assert "[13 kernels, 49x49 at the defaults]" in out  # schmid
+    # the 3-D banks, with their three sizes: 10 jet kernels (orders <= 2) per sigma, 9 directions x 2 phases
+    assert "  gaussian_jet3d(max_order=2, sigmas=(1, 2), ksize=None)" in out
+    assert "[20 kernels, 17x17x17 at the defaults]" in out
+    assert "  gabor3d(orientations=9, sigmas=(2,), phases=(0, 1.5708)" in out
+    assert "[18 kernels, 13x13x13 at the defaults]" in out
 
     assert main(["list", "--kind", "banks", "s*"]) == 0
     out = capsys.readouterr().out

@@ -103,3 +103,16 @@ def test_show_3d_kernels_as_orthogonal_slices(tmp_path, capsys):
     banks3d.gaussian_jet(1, [1.0]).save(saved)
     assert main(["show", str(saved), "-o", str(from_file)]) == 0
     assert "4 kernels, 9x9x9" in capsys.readouterr().out
+
+
+def test_show_registered_3d_bank_draws_orthogonal_slices(tmp_path, capsys):
+    out = tmp_path / "jet3d.png"
+    assert main(["show", "gaussian_jet3d", "max_order=1", "sigmas=1", "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {out} (gaussian_jet3d: 4 kernels, 9x9x9)"
+    # the picture FilterBank.show draws for the banks3d bank: three central slices per kernel
+    assert np.array_equal(_pixels(out), np.asarray(banks3d.gaussian_jet(1, [1.0]).show()))
+    assert _pixels(out).shape[1] > 4 * 3 * 60  # 4 kernels in one row, each three 9x9 slices at a cell of 64
+    out2 = tmp_path / "gabor3d.png"
+    assert main(["show", "gabor3d", "orientations=2", "phases=0", "-o", str(out2)]) == 0
+    assert "gabor3d: 2 kernels, 13x13x13" in capsys.readouterr().out
+    assert np.array_equal(_pixels(out2), np.asarray(banks3d.gabor(2, phases=[0.0]).show()))

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from filterbank import ParameterError, ShapeError, UnknownNameError, banks3d, filter3d, kernels
 from filterbank import plan as plan2d
-from filterbank.plan.nd import METHODS_ND, choose_nd, conv_forward_nd, correlate_valid_nd, estimate_nd
+from filterbank.plan.nd import METHODS_ND, choose_nd, correlate_nd, estimate_nd
 
 G15 = torch.from_numpy(kernels.gaussian_nd(15, 2.0, ndim=3))
 
@@ -57,8 +57,8 @@ def test_jet_tree_shares_passes():
     assert len(tree.term_parent) == 10
     x = torch.rand(2, 1, 40, 40, 40, dtype=torch.float64)
     np.testing.assert_allclose(
-        correlate_valid_nd(x, k, method="separable").numpy(),
-        correlate_valid_nd(x, k, method="direct").numpy(),
+        correlate_nd(x, k[None], method="separable").numpy(),
+        correlate_nd(x, k[None], method="direct").numpy(),
         atol=1e-13,
     )
 
@@ -82,8 +82,8 @@ def test_complete_basis_gradients_are_exact():
     # A trainable kernel leaves the rank-1 set after one step: 'separable' keeps a complete basis.
     x = torch.rand(2, 1, 7, 6, 8, dtype=torch.float64, requires_grad=True)
     k = torch.randn(3, 3, 4, 2, dtype=torch.float64, requires_grad=True)
-    y_sep = correlate_valid_nd(x, k, method="separable")
-    y_dir = correlate_valid_nd(x, k, method="direct")
+    y_sep = correlate_nd(x, k[None], method="separable")
+    y_dir = correlate_nd(x, k[None], method="direct")
     np.testing.assert_allclose(y_sep.detach().numpy(), y_dir.detach().numpy(), atol=1e-13)
     w = torch.randn_like(y_dir)
     g_sep = torch.autograd.grad((y_sep * w).sum(), (x, k))
@@ -92,13 +92,14 @@ def test_complete_basis_gradients_are_exact():
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
     # a rank-1 kernel too: the gradient is not projected onto the rank-1 set
     g = torch.from_numpy(kernels.gaussian_nd((3, 5, 3), 1.0)).requires_grad_()
-    out = correlate_valid_nd(x, g[None], method="separable")
+    out = correlate_nd(x, g[None, None], method="separable")
     (gk,) = torch.autograd.grad((out * torch.randn_like(out)).sum(), g)
     assert torch.linalg.matrix_rank(gk.reshape(3, 15)) > 1
 
 
 @pytest.mark.parametrize("method", ["auto", "direct", "fft", "separable"])
-def test_conv_forward_nd_is_grouped_conv(method):
+def test_per_channel_kernels_are_the_grouped_conv(method):
+    # G == C: channel c by its own kernels, the weight of FilterConv3d (C * N, 1, *ks) seen as (C, N, *ks)
     torch.manual_seed(0)
     c, n = 3, 2
     if method == "separable":
@@ -109,12 +110,12 @@ def test_conv_forward_nd_is_grouped_conv(method):
     bias = torch.randn(c * n, dtype=torch.float64)
     xp = torch.rand(2, c, 9, 10, 8, dtype=torch.float64)
     ref = F.conv3d(xp, weight, bias, groups=c)
-    np.testing.assert_allclose(conv_forward_nd(xp, weight, c, method, bias).numpy(), ref.numpy(), atol=1e-12)
-    np.testing.assert_allclose(conv_forward_nd(xp[0], weight, c, method, bias).numpy(), ref[0].numpy(), atol=1e-12)
+    out = correlate_nd(xp, weight.reshape(c, n, 3, 5, 3), method=method, bias=bias)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), atol=1e-12)
     w1 = torch.randn(c * n, 1, 7, dtype=torch.float64)
     s = torch.rand(2, c, 30, dtype=torch.float64)
     np.testing.assert_allclose(
-        conv_forward_nd(s, w1, c, "fft" if method == "separable" else method).numpy(),
+        correlate_nd(s, w1.reshape(c, n, 7), method="fft" if method == "separable" else method).numpy(),
         F.conv1d(s, w1, groups=c).numpy(),
         atol=1e-12,
     )
@@ -124,22 +125,22 @@ def test_spectra_and_trees_are_cached_by_value():
     plan2d.clear_cache()
     x = torch.rand(1, 1, 20, 20, 20, dtype=torch.float64)
     k = torch.randn(2, 7, 7, 7, dtype=torch.float64)
-    correlate_valid_nd(x, k, method="fft")
+    correlate_nd(x, k[None], method="fft")
     keys = [key for key in plan2d._CACHE if key[0] == "fftn-pairs"]  # two kernels: one complex spectrum per pair
     assert len(keys) == 1
-    correlate_valid_nd(x, k.clone(), method="fft")  # same values: a hit, no new entry
+    correlate_nd(x, k.clone()[None], method="fft")  # same values: a hit, no new entry
     assert [key for key in plan2d._CACHE if key[0] == "fftn-pairs"] == keys
-    correlate_valid_nd(x, k[:1], method="fft")  # a single kernel: a real spectrum
+    correlate_nd(x, k[None, :1], method="fft")  # a single kernel: a real spectrum
     assert any(key[0] == "fftn" for key in plan2d._CACHE)
-    correlate_valid_nd(x, G15[None, :7, :7, :7].contiguous(), method="separable")
+    correlate_nd(x, G15[None, None, :7, :7, :7].contiguous(), method="separable")
     assert any(key[0] == "nd-separable" for key in plan2d._CACHE)
 
 
 def test_half_precision_runs_direct_and_is_close():
     x = torch.rand(1, 1, 12, 12, 12)
     k = torch.from_numpy(kernels.gaussian_nd(5, 1.0, ndim=3)).float()
-    ref = correlate_valid_nd(x.double(), k.double()[None], method="direct")
-    out = correlate_valid_nd(x.bfloat16(), k.bfloat16()[None], method="auto")
+    ref = correlate_nd(x.double(), k.double()[None, None], method="direct")
+    out = correlate_nd(x.bfloat16(), k.bfloat16()[None, None], method="auto")
     assert out.dtype == torch.bfloat16
     # bfloat16 keeps 8 significant bits: 2**-8 of sum|k| * max|x| (= 1 here) bounds each rounding.
     np.testing.assert_allclose(out.double().numpy(), ref.numpy(), atol=2 * 2**-8)
@@ -151,10 +152,12 @@ def test_estimate_and_shape_errors():
         estimate_nd("lowrank", (1, 1, 20, 20, 20), (1, 3, 3, 3))
     with pytest.raises(ParameterError, match=r"`tree` is required"):
         estimate_nd("separable", (1, 1, 20, 20, 20), (1, 3, 3, 3))
-    with pytest.raises(ShapeError, match=r"`xp` must be \(B, C, \*spatial\)"):
-        correlate_valid_nd(torch.zeros(1, 1, 5, 5), torch.zeros(1, 3, 3, 3))
-    with pytest.raises(ShapeError, match=r"`weight` must be \(C \* N, 1, \*ks\)"):
-        conv_forward_nd(torch.zeros(1, 2, 5, 5, 5), torch.zeros(4, 2, 3, 3, 3), 2)
+    with pytest.raises(ShapeError, match=r"`kernels` must be \(G, N, \*ks\) with G == 1 or G == C"):
+        correlate_nd(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3, 3))  # 2 spatial axes against 3
+    with pytest.raises(ShapeError, match=r"`kernels` must be \(G, N, \*ks\) with G == 1 or G == C"):
+        correlate_nd(torch.zeros(1, 2, 5, 5, 5), torch.zeros(3, 2, 3, 3, 3))  # G == 3 for C == 2
+    with pytest.raises(UnknownNameError, match=r"`method` must be one of"):
+        correlate_nd(torch.zeros(1, 1, 5, 5, 5), torch.zeros(1, 1, 3, 3, 3), method="lowrank")
 
 
 def test_filter3d_methods_agree_on_a_jet_volume():
@@ -185,7 +188,7 @@ def test_a_non_finite_voxel_stays_inside_its_windows(method):
     k = torch.from_numpy(kernels.gaussian_nd((9, 11, 13), 2.0)).unsqueeze(0)  # 1287 taps: FFT allowed
     x = torch.rand(2, 1, 20, 22, 24, dtype=torch.float64)
     x[1, 0, 10, 11, 12] = float("nan")
-    y = correlate_valid_nd(x, k, method=method)
+    y = correlate_nd(x, k[None], method=method)
     assert bool(torch.isfinite(y[0]).all())
     bad = ~torch.isfinite(y[1, 0])
     window = torch.zeros_like(bad)
