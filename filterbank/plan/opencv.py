@@ -260,16 +260,21 @@ def _run_jobs(jobs: Sequence[Callable[[], object]], nworkers: int) -> None:
 # --- padding (wrap, constant with a value) -------------------------------------------------------
 
 _INDEX_CACHE: dict[tuple[int, int, int, str], np.ndarray] = {}
+_INDEX_CACHE_MAX = 256  # entries of at most _INDEX_CACHE_BYTES each: 64 MiB at most
+_INDEX_CACHE_BYTES = 1 << 18
+_INDEX_LOCK = threading.Lock()
 
 
 def _indices(n: int, before: int, after: int, border: str) -> np.ndarray:
     key = (n, before, after, border)
     idx = _INDEX_CACHE.get(key)
     if idx is None:
-        if len(_INDEX_CACHE) > 256:
-            _INDEX_CACHE.clear()
         idx = _borders.border_indices(n, before, after, border).numpy()  # type: ignore[union-attr]
-        _INDEX_CACHE[key] = idx
+        if idx.nbytes <= _INDEX_CACHE_BYTES:
+            with _INDEX_LOCK:
+                if len(_INDEX_CACHE) >= _INDEX_CACHE_MAX:
+                    _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)))  # first in, first out
+                _INDEX_CACHE[key] = idx
     return idx
 
 
@@ -609,6 +614,9 @@ def make_plan(
 
 _FAST: dict[tuple, CvPlan | None] = {}
 _FAST_MAX = 64
+#: Kernels of more values than this are not keyed by their bytes (decided every call): 64 keys stay
+#: below 32 MiB.
+_FAST_KERNEL_MAX = 1 << 16
 _FAST_LOCK = threading.Lock()
 
 #: ``decide(image, kernel, border, anchor, value, out_dtype, method)``: validate a numpy call
@@ -624,9 +632,9 @@ def clear_plans() -> None:
 
 def _kernel_bytes(kernel: object) -> tuple:
     """The kernel's values, shape and dtype as a key (AttributeError when there is no cheap one)."""
-    if type(kernel) is np.ndarray:
+    if type(kernel) is np.ndarray and kernel.size <= _FAST_KERNEL_MAX:
         return (kernel.tobytes(), kernel.shape, kernel.dtype.char)
-    if isinstance(kernel, torch.Tensor) and kernel.device.type == "cpu" and kernel.numel() <= 1 << 16:
+    if isinstance(kernel, torch.Tensor) and kernel.device.type == "cpu" and kernel.numel() <= _FAST_KERNEL_MAX:
         # requires_grad is part of the key: a kernel that needs its gradient takes the autograd path
         k = kernel.detach()
         return (k.contiguous().numpy().tobytes(), tuple(k.shape), k.dtype, kernel.requires_grad)
