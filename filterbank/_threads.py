@@ -24,10 +24,12 @@ never left changed.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -39,6 +41,7 @@ __all__ = [
     "cpu_pressure",
     "cpu_shared",
     "engine_threads",
+    "run_jobs",
     "set_threads",
     "torch_threads",
 ]
@@ -202,3 +205,55 @@ def torch_threads(n: int | None) -> Iterator[None]:
         _local.depth -= 1
         if _local.depth == 0 and torch.get_num_threads() != _local.saved:
             torch.set_num_threads(_local.saved)
+
+
+# --- a shared pool for engines that release the GIL (OpenCV, scipy.fft, numpy) ---------------------
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=cpu_count(), thread_name_prefix="filterbank")
+        return _POOL
+
+
+def run_jobs(jobs: Sequence[Callable[[], object]], nworkers: int) -> None:
+    """Run the jobs; with ``nworkers > 1`` the caller and ``nworkers - 1`` pool threads pull them from one
+    shared counter.
+
+    The balance is dynamic: a thread the OS does not schedule leaves its share to the
+    others, and a pool thread that never started is cancelled instead of waited for. The
+    jobs must release the GIL for their heavy part (``cv2``, ``scipy.fft`` and large numpy
+    operations do) to run in parallel.
+
+    Examples
+    --------
+    >>> out = []
+    >>> run_jobs([lambda i=i: out.append(i) for i in range(5)], 2)
+    >>> sorted(out)
+    [0, 1, 2, 3, 4]
+    """
+    if nworkers <= 1 or len(jobs) < 2:
+        for job in jobs:
+            job()
+        return
+    counter = itertools.count()  # next() on a count is atomic under the GIL
+    total = len(jobs)
+
+    def drain() -> None:
+        for i in counter:
+            if i >= total:
+                return
+            jobs[i]()
+
+    futures = [_pool().submit(drain) for _ in range(min(nworkers, total) - 1)]
+    try:
+        drain()
+    finally:
+        for f in futures:
+            if not f.cancel():
+                f.result()

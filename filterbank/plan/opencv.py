@@ -55,7 +55,6 @@ import functools
 import itertools
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -172,9 +171,6 @@ def _compute_dtype(src: np.dtype, dst: np.dtype) -> np.dtype:
 
 # --- threads ------------------------------------------------------------------------------------
 
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
 #: Total output pixels x kernel taps below which a call runs in one thread (a hand-off costs more).
 MIN_PARALLEL = 1 << 17
 
@@ -221,40 +217,6 @@ def thread_count(work: int, threads: int | None = None) -> int:
     if threads is None:
         threads = _threads.engine_threads(default_threads(), work * TAP_SECONDS)
     return max(1, int(threads))
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=_threads.cpu_count(), thread_name_prefix="filterbank-cv")
-        return _POOL
-
-
-def _run_jobs(jobs: Sequence[Callable[[], object]], nworkers: int) -> None:
-    """Run the calls; with ``nworkers > 1`` the caller and ``nworkers - 1`` pool threads pull them from one
-    shared counter (dynamic balance: a thread the OS does not schedule leaves its share to the others,
-    and one that never started is cancelled instead of waited for)."""
-    if nworkers <= 1 or len(jobs) < 2:
-        for job in jobs:
-            job()
-        return
-    counter = itertools.count()  # next() on a count is atomic under the GIL
-    total = len(jobs)
-
-    def drain() -> None:
-        for i in counter:
-            if i >= total:
-                return
-            jobs[i]()
-
-    futures = [_pool().submit(drain) for _ in range(nworkers - 1)]
-    try:
-        drain()
-    finally:
-        for f in futures:
-            if not f.cancel():
-                f.result()
 
 
 # --- padding (wrap, constant with a value) -------------------------------------------------------
@@ -856,7 +818,7 @@ def _execute(p: CvPlan, calls: Sequence[Call], threads: int | None) -> None:
         jobs = [_bind(_loop, p, group) for group in groups]
     else:
         jobs = [job for src, k, dst in calls for job in _bands(p, src, k, dst, n if len(calls) < n else 1)]
-    _run_jobs(jobs, min(n, len(jobs)))
+    _threads.run_jobs(jobs, n)
 
 
 def _by_source(calls: Sequence[Call]) -> list[list[Call]]:

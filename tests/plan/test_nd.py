@@ -195,3 +195,34 @@ def test_a_non_finite_voxel_stays_inside_its_windows(method):
     # output (i, j, l) reads x[i : i + 9, j : j + 11, l : l + 13]: those covering (10, 11, 12)
     window[10 - 8 : 11, 11 - 10 : 12, 12 - 12 : 13] = True
     assert bool(bad.any()) and not bool((bad & ~window).any())
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_threaded_scipy_fft_pairs_equal_scipy_correlate(monkeypatch, groups):
+    """The CPU paired FFT on scipy.fft and threads (taken from SCIPY_FFT_MIN points on; lowered here so a
+    small volume takes it) equals the 'valid' correlation sum over every window, written out, for odd and
+    even kernel sides, M > 1, G > 1."""
+    from filterbank.plan import nd
+
+    calls = []
+    real = nd._fft_pairs_scipy
+    monkeypatch.setattr(nd, "SCIPY_FFT_MIN", 1)
+    monkeypatch.setattr(nd, "_fft_pairs_scipy", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(5)
+    x = torch.from_numpy(rng.random((2, groups, 14, 13, 12))).double()
+    k = torch.from_numpy(rng.standard_normal((groups, 5, 4, 3, 5))).double()  # N = 5: an unpaired last map
+    y = correlate_nd(x, k, method="fft")
+    assert calls, "the scipy path was not taken"
+    assert y.shape == (2, groups * 5, 11, 11, 8)
+    for b in range(2):
+        for c in range(groups):
+            windows = np.lib.stride_tricks.sliding_window_view(x[b, c].numpy(), (4, 3, 5))  # (11, 11, 8, 4, 3, 5)
+            for n in range(5):
+                ref = np.einsum("ijlabc,abc->ijl", windows, k[c, n].numpy())  # y[i,j,l] = sum x[i+a,j+b,l+c] k[a,b,c]
+                np.testing.assert_allclose(y[b, c * 5 + n].numpy(), ref, rtol=0, atol=1e-10)
+
+
+def test_scipy_fft_pairs_threshold_takes_large_volumes():
+    from filterbank.plan import nd
+
+    assert nd.SCIPY_FFT_MIN <= 105**3  # the V2 workload's transforms (96^3 + 9^3 kernels) take it
