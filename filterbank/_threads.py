@@ -36,6 +36,7 @@ import torch
 from ._errors import ParameterError
 
 __all__ = [
+    "LONG_JOB_S",
     "SHARED_PRESSURE",
     "cpu_count",
     "cpu_pressure",
@@ -52,6 +53,11 @@ SHARED_PRESSURE = 20.0
 #: Estimated seconds of one call below which it runs on one thread (a parallel region costs
 #: tens of microseconds to open and close, and much more when a core is taken).
 SMALL_CALL_S = 2e-3
+
+#: Seconds of one :func:`run_jobs` job from which a call keeps its threads on a contended CPU (a
+#: preempted thread that holds the GIL stalls the others for its time slice: measured 576 calls of
+#: 256^2 3x3, ~50 us each, at 31 ms on one thread and 49 ms on two with other processes running).
+LONG_JOB_S = 1e-3
 
 _PSI = "/proc/pressure/cpu"
 _state: dict[str, float | None] = {"t": -1.0, "p": None}
@@ -138,9 +144,14 @@ def _env_threads() -> int | None:
     return n
 
 
-def engine_threads(available: int, seconds: float) -> int:
+def engine_threads(available: int, seconds: float, job_seconds: float = 0.0) -> int:
     """Threads for one engine call: ``available`` (the caller's setting) for a large call on an
     uncontended CPU, else 1; :func:`set_threads` or ``FILTERBANK_THREADS`` override it.
+
+    On a contended CPU a call still gets ``available`` threads when it runs as jobs of at
+    least :data:`LONG_JOB_S` each on :func:`run_jobs`: a thread the OS deschedules there
+    only leaves its jobs to the others (no barrier to wait at, and the GIL is held for
+    microseconds per job), so the call gains whatever share of the other cores it gets.
 
     Parameters
     ----------
@@ -148,6 +159,9 @@ def engine_threads(available: int, seconds: float) -> int:
         The thread count the caller configured for that engine.
     seconds : float
         The planner's estimate of the call's time.
+    job_seconds : float
+        For a call made of :func:`run_jobs` jobs: the estimated seconds of one job (0: an
+        OpenMP call, whose barriers stall on a descheduled thread).
 
     Examples
     --------
@@ -158,7 +172,7 @@ def engine_threads(available: int, seconds: float) -> int:
     if fixed is not None:
         return fixed
     cap = max(1, min(int(available), cpu_count()))
-    if cap == 1 or seconds < SMALL_CALL_S or cpu_shared():
+    if cap == 1 or seconds < SMALL_CALL_S or (job_seconds < LONG_JOB_S and cpu_shared()):
         return 1
     return cap
 

@@ -42,6 +42,30 @@ def test_pressure_is_read_and_decides(psi) -> None:
     assert _threads.cpu_pressure() is None and _threads.engine_threads(4, 1.0) == 4
 
 
+def test_long_jobs_keep_their_threads_on_a_shared_cpu(psi) -> None:
+    psi(87.0)  # contended
+    assert _threads.engine_threads(4, 1.0) == 1  # an OpenMP call: its barriers stall on a preempted thread
+    assert _threads.engine_threads(4, 1.0, job_seconds=_threads.LONG_JOB_S / 10) == 1  # short jobs: GIL stalls
+    assert _threads.engine_threads(4, 1.0, job_seconds=_threads.LONG_JOB_S) == 4  # long GIL-free jobs
+    assert _threads.engine_threads(4, 1e-4, job_seconds=1.0) == 1  # a short call stays on one thread
+
+
+def test_run_jobs_runs_every_job_once_on_several_threads() -> None:
+    seen: list[tuple[int, int]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(2, timeout=5)  # two jobs must run at the same time to pass
+
+    def job(i: int) -> None:
+        if i < 2:
+            barrier.wait()
+        with lock:
+            seen.append((i, threading.get_ident()))
+
+    _threads.run_jobs([lambda i=i: job(i) for i in range(10)], 2)
+    assert sorted(i for i, _ in seen) == list(range(10))
+    assert len({t for i, t in seen if i < 2}) == 2
+
+
 def test_fixed_thread_count_overrides(psi, monkeypatch) -> None:
     psi(87.0)
     _threads.set_threads(3)

@@ -519,7 +519,7 @@ def _fft_pairs_scipy(
     pairs = spec.shape[1]
     axes = tuple(range(-len(fs), 0))
     crop = tuple(slice(0, v) for v in out_s)
-    threads = _threads.engine_threads(torch.get_num_threads(), 1.0)  # every job is a large transform
+    threads = _threads.engine_threads(torch.get_num_threads(), 1.0, 1.0)  # each job: a large transform
     X = scipy.fft.fftn(x.detach().numpy(), s=fs, axes=axes, workers=threads)  # (M, G, *fs)
     sp = spec.numpy()
     out = torch.empty(m, g, pairs, 2, *out_s, dtype=x.dtype)

@@ -193,17 +193,16 @@ def default_threads() -> int:
     return max(1, min(cv2.getNumThreads(), _threads.cpu_count()))
 
 
-def thread_count(work: int, threads: int | None = None) -> int:
-    """Threads for ``work`` output pixels x taps of ``cv2.filter2D`` calls (1: a plain loop).
+def thread_count(work: int, threads: int | None = None, jobs: int = 0) -> int:
+    """Threads for ``work`` output pixels x taps of OpenCV calls run as ``jobs`` pool jobs (1: a plain loop).
 
-    ``cv2.filter2D`` runs one call on one thread (OpenCV's direct filter engine is
-    serial), so filterbank spreads its calls, and row bands of large calls, over a
-    pool of Python threads (``cv2`` releases the GIL) that balances them
-    dynamically. ``threads`` defaults to :func:`filterbank._threads.engine_threads`
-    of ``cv2.getNumThreads()``: one thread for a short call, and on a contended CPU
-    (every call hands the GIL back and forth, and a thread the OS preempts while it
-    holds the GIL stalls the other: measured 576 calls of 256^2 at 31 ms on one
-    thread, 49 ms on two, with other processes running).
+    ``cv2`` releases the GIL, so filterbank spreads many calls (and row bands of a large
+    ``sepFilter2D`` call) over a pool of Python threads that balances them dynamically.
+    ``threads`` defaults to :func:`filterbank._threads.engine_threads` of
+    ``cv2.getNumThreads()``: one thread for a short call; on a contended CPU one thread
+    too, unless each job is long (a thread the OS preempts while it holds the GIL stalls
+    the others: measured 576 calls of 256^2 at 31 ms on one thread, 49 ms on two, with
+    other processes running). ``jobs=0``: unknown, counted as short.
 
     Examples
     --------
@@ -215,7 +214,8 @@ def thread_count(work: int, threads: int | None = None) -> int:
     if work < MIN_PARALLEL:
         return 1
     if threads is None:
-        threads = _threads.engine_threads(default_threads(), work * TAP_SECONDS)
+        job_seconds = work * TAP_SECONDS / jobs if jobs else 0.0
+        threads = _threads.engine_threads(default_threads(), work * TAP_SECONDS, job_seconds)
     return max(1, int(threads))
 
 
@@ -807,17 +807,21 @@ def _execute(p: CvPlan, calls: Sequence[Call], threads: int | None) -> None:
     if not calls:
         return
     work = sum(dst.size * k.size for _, k, dst in calls)
-    n = thread_count(work, threads)
-    if n == 1 or (len(calls) == 1 and type(calls[0][1]) is not Sep):
+    if len(calls) == 1 and type(calls[0][1]) is not Sep:
         _loop(p, calls)
         return
+    cap = threads if threads is not None else default_threads()
     groups = _by_source(calls)
-    if len(groups) >= 4 * n:
+    if len(groups) >= 4 * cap:
         # one job per source plane with all its kernels: the plane stays in that core's cache, and
         # a job costs one hand-off for several calls (enough jobs left to balance the threads)
         jobs = [_bind(_loop, p, group) for group in groups]
     else:
-        jobs = [job for src, k, dst in calls for job in _bands(p, src, k, dst, n if len(calls) < n else 1)]
+        jobs = [job for src, k, dst in calls for job in _bands(p, src, k, dst, cap if len(calls) < cap else 1)]
+    n = thread_count(work, threads, len(jobs))
+    if n == 1:
+        _loop(p, calls)
+        return
     _threads.run_jobs(jobs, n)
 
 
