@@ -188,22 +188,57 @@ def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
 
 
 def _autograd_fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """The FFT correlation under autograd: torch ops on the full-size transforms, crops concatenated."""
+    """The FFT correlation under autograd: one :class:`_Correlate` node (forward as without autograd)."""
+    out = _Correlate.apply(x, k)
+    assert isinstance(out, torch.Tensor)
+    return out
+
+
+class _Correlate(torch.autograd.Function):
+    """FFT 'valid' correlation with a hand-written backward: whole spectra products, no per-chunk slices or fills.
+
+    With ``y[m, g, n] = x[m, g] (*) k[g, n]`` (correlation) and output gradient ``dy``:
+    ``dx[m, g] = sum_n dy[m, g, n] * k[g, n]`` (full convolution: spectrum ``DY * K``, summed over
+    ``n``, one inverse transform per plane) and ``dk[g, n] = sum_m x[m, g] (*) dy[m, g, n]``
+    cropped to ``kh x kw`` (spectrum ``X * conj(DY)``, summed over ``m``). Both use transforms of
+    the whole padded plane (``fft_size(hp) x fft_size(wp)``): a linear convolution of ``H``
+    outputs with ``kh`` taps has ``Hp`` samples, so nothing wraps around.
+    """
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        """The no-autograd FFT path; a trainable kernel's spectra are not cached."""
+        ctx.save_for_backward(x, k)
+        return _forward(x, k, cache=not k.requires_grad)
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, dy: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        """Gradients for the input planes and the kernels, those that are needed."""
+        x, k = ctx.saved_tensors  # type: ignore[attr-defined]
+        need_x, need_k = ctx.needs_input_grad  # type: ignore[attr-defined]
+        return _backward(x, k, dy, need_x, need_k)
+
+
+def _backward(
+    x: torch.Tensor, k: torch.Tensor, dy: torch.Tensor, need_x: bool, need_k: bool
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """``(dx, dk)`` of the 'valid' correlation for the output gradient ``dy`` (see :class:`_Correlate`)."""
     m, g, hp, wp = x.shape
     _, n, kh, kw = k.shape
-    h, w = hp - kh + 1, wp - kw + 1
-    fh, fw = fft_size(hp), fft_size(wp)
-    ks = _spectra(k, fh, fw)  # (G, N, fh, fw2)
-    X = _rfft2(x, s=(fh, fw))  # (M, G, fh, fw2)
-    chunk = fft_chunk(m * g * n, fh, fw, (h, w), x.element_size())
-    # Concatenate the crops (copying into slices of one output would make every
-    # chunk's backward clone the whole output gradient).
-    if chunk >= n:
-        per = max(1, chunk // n)
-        parts = [_irfft2(X[s : s + per, :, None] * ks, s=(fh, fw))[..., :h, :w] for s in range(0, m, per)]
-        return torch.cat(parts, 0)
-    rows = []
-    for i in range(m):
-        parts = [_irfft2(X[i, :, None] * ks[:, s : s + chunk], s=(fh, fw))[..., :h, :w] for s in range(0, n, chunk)]
-        rows.append(torch.cat(parts, 1))
-    return torch.stack(rows, 0)
+    s = (fft_size(hp), fft_size(wp))
+    # kernels per chunk: a chunk transforms M * G output-gradient maps per kernel
+    step = max(1, fft_chunk(m * g * n, *s, (hp - kh + 1, wp - kw + 1), x.element_size()) // (m * g))
+    X = _rfft2(x, s=s) if need_k else None  # (M, G, fh, fw2)
+    K = _spectra(k, *s, cache=not k.requires_grad).conj() if need_x else None  # (G or 1, N, fh, fw2)
+    dxs = None
+    dk = torch.empty_like(k) if need_k else None
+    for j in range(0, n, step):
+        DY = _rfft2(dy[:, :, j : j + step], s=s)  # (M, G, c, fh, fw2)
+        if K is not None:
+            part = (DY * K[:, j : j + step]).sum(2)
+            dxs = part if dxs is None else dxs.add_(part)
+        if dk is not None:
+            assert X is not None
+            dk[:, j : j + step] = _irfft2((X[:, :, None] * DY.conj()).sum(0), s=s)[..., :kh, :kw]
+    dx = _irfft2(dxs, s=s)[..., :hp, :wp] if dxs is not None else None
+    return dx, dk
