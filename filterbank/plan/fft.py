@@ -222,23 +222,58 @@ class _Correlate(torch.autograd.Function):
 def _backward(
     x: torch.Tensor, k: torch.Tensor, dy: torch.Tensor, need_x: bool, need_k: bool
 ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-    """``(dx, dk)`` of the 'valid' correlation for the output gradient ``dy`` (see :class:`_Correlate`)."""
+    """``(dx, dk)`` of the 'valid' correlation for the output gradient ``dy`` (see :class:`_Correlate`).
+
+    Tile by tile as the forward (:func:`fft_tiles`): each output tile's gradient meets its input
+    tile; ``dx`` is overlap-added and ``dk``'s spectrum summed over the tiles (one transform size).
+    """
     m, g, hp, wp = x.shape
     _, n, kh, kw = k.shape
-    s = (fft_size(hp), fft_size(wp))
+    h, w = hp - kh + 1, wp - kw + 1
+    th, tw = fft_tiles(hp, wp, kh, kw)
+    sh, sw = th - kh + 1, tw - kw + 1
     # kernels per chunk: a chunk transforms M * G output-gradient maps per kernel
-    step = max(1, fft_chunk(m * g * n, *s, (hp - kh + 1, wp - kw + 1), x.element_size()) // (m * g))
-    X = _rfft2(x, s=s) if need_k else None  # (M, G, fh, fw2)
-    K = _spectra(k, *s, cache=not k.requires_grad).conj() if need_x else None  # (G or 1, N, fh, fw2)
+    step = max(1, fft_chunk(m * g * n, th, tw, (min(h, sh), min(w, sw)), x.element_size()) // (m * g))
+    K = _spectra(k, th, tw, cache=not k.requires_grad).conj() if need_x else None  # (G or 1, N, th, tw2)
+    dx = torch.zeros_like(x) if need_x else None  # one fill per call: tiles overlap-add into it
+    dks = None
+    for r in range(0, h, sh):
+        r1 = min(r + sh, h)
+        for c in range(0, w, sw):
+            c1 = min(c + sw, w)
+            xt = x[..., r : r1 + kh - 1, c : c1 + kw - 1] if need_k else None
+            dxs, dks = _tile_grads(xt, K, dy[..., r:r1, c:c1], (th, tw), step, dks)
+            if dx is not None and dxs is not None:
+                dx[..., r : r1 + kh - 1, c : c1 + kw - 1] += _irfft2(dxs, s=(th, tw))[
+                    ..., : r1 - r + kh - 1, : c1 - c + kw - 1
+                ]
+    dk = _irfft2(dks, s=(th, tw))[..., :kh, :kw].contiguous() if dks is not None else None
+    return dx, dk
+
+
+def _tile_grads(
+    xt: torch.Tensor | None,
+    K: torch.Tensor | None,
+    dy: torch.Tensor,
+    s: tuple[int, int],
+    step: int,
+    dks: torch.Tensor | None,
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """One tile: the input gradient's spectrum ``sum_n DY * K``; ``sum_m X * conj(DY)`` added to ``dks``."""
+    X = _rfft2(xt, s=s) if xt is not None else None  # (M, G, th, tw2)
+    first = dks is None
+    if X is not None and dks is None:
+        dks = X.new_empty((X.shape[1], dy.shape[2], *X.shape[2:]))
     dxs = None
-    dk = torch.empty_like(k) if need_k else None
-    for j in range(0, n, step):
-        DY = _rfft2(dy[:, :, j : j + step], s=s)  # (M, G, c, fh, fw2)
+    for j in range(0, dy.shape[2], step):
+        DY = _rfft2(dy[:, :, j : j + step], s=s)  # (M, G, c, th, tw2)
         if K is not None:
             part = (DY * K[:, j : j + step]).sum(2)
             dxs = part if dxs is None else dxs.add_(part)
-        if dk is not None:
-            assert X is not None
-            dk[:, j : j + step] = _irfft2((X[:, :, None] * DY.conj()).sum(0), s=s)[..., :kh, :kw]
-    dx = _irfft2(dxs, s=s)[..., :hp, :wp] if dxs is not None else None
-    return dx, dk
+        if X is not None and dks is not None:
+            prod = (X[:, :, None] * DY.conj()).sum(0)  # (G, c, th, tw2)
+            if first:
+                dks[:, j : j + step] = prod
+            else:
+                dks[:, j : j + step] += prod
+    return dxs, dks

@@ -50,9 +50,15 @@ def _grads(method: str, x: torch.Tensor, k: torch.Tensor, dy: torch.Tensor) -> t
     return y.detach(), xg.grad, kg.grad
 
 
+@pytest.mark.parametrize("tiled", [False, True])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("groups", [1, 3])
-def test_gradients_equal_direct(dtype, groups) -> None:
+def test_gradients_equal_direct(monkeypatch, dtype, groups, tiled) -> None:
+    if tiled:  # tiles of 36 (4 kernel lengths) on the 45 x 52 planes: 2 x 2 tiles, forward and backward
+        monkeypatch.setattr(plan_fft, "_FFT_TILE", 16)
+        monkeypatch.setattr(plan_fft, "_FFT_TILE_FROM", 0)
+        th, tw = plan_fft.fft_tiles(45, 52, 9, 8)
+        assert th < plan.fft_size(45) and tw < plan.fft_size(52)
     torch.manual_seed(groups)
     x = torch.rand(4, 3, 45, 52, dtype=dtype)
     k = torch.randn(groups, 5, 9, 8, dtype=dtype)
