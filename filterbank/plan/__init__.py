@@ -31,7 +31,7 @@ is added), and on CPU inputs a fifth engine is ``cv2.filter2D`` itself:
     fraction of the output (see :func:`fft_chunk`). Planes above about 800^2 are
     tiled (overlap-save, tiles of about 512^2: see :mod:`~filterbank.plan.fft`), so
     the peak stays near the output's size. Under autograd it is one node whose
-    backward works on whole spectra. In float32 its error is
+    spectral backward is tiled like the forward. In float32 its error is
     ~2e-7 of ``sum|k| * max|img|``: within the 1e-5 bound that OpenCV's own DFT
     path sets from ``OPENCV_DFT_TAPS`` taps, but not within the 1e-6 bound below,
     so ``auto`` never uses it for float32 kernels under ``OPENCV_DFT_TAPS`` taps.
