@@ -28,7 +28,10 @@ is added), and on CPU inputs a fifth engine is ``cv2.filter2D`` itself:
     ``rfft2`` of each padded image once, times the cached conjugate spectra of
     the kernels, ``irfft2`` and a crop. FFT sizes are ``scipy.fft.next_fast_len``.
     Output channels are processed in chunks so that the working memory stays a
-    fraction of the output (see :func:`fft_chunk`). In float32 its error is
+    fraction of the output (see :func:`fft_chunk`). Planes above about 800^2 are
+    tiled (overlap-save, tiles of about 512^2: see :mod:`~filterbank.plan.fft`), so
+    the peak stays near the output's size. Under autograd it is one node whose
+    spectral backward is tiled like the forward. In float32 its error is
     ~2e-7 of ``sum|k| * max|img|``: within the 1e-5 bound that OpenCV's own DFT
     path sets from ``OPENCV_DFT_TAPS`` taps, but not within the 1e-6 bound below,
     so ``auto`` never uses it for float32 kernels under ``OPENCV_DFT_TAPS`` taps.
