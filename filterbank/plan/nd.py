@@ -64,7 +64,7 @@ import numpy as np
 import scipy.fft
 import torch
 
-from .. import _threads
+from .. import _alloc, _threads
 from .._errors import ParameterError, ShapeError, UnknownNameError
 from .accuracy import _budget, allowed
 from .cache import _cache_get, _cache_put, _kernel_key
@@ -522,14 +522,14 @@ def _fft_pairs_scipy(
     threads = _threads.engine_threads(torch.get_num_threads(), 1.0, 1.0)  # each job: a large transform
     X = scipy.fft.fftn(x.detach().numpy(), s=fs, axes=axes, workers=threads)  # (M, G, *fs)
     sp = spec.numpy()
-    out = torch.empty(m, g, pairs, 2, *out_s, dtype=x.dtype)
+    out = _alloc.empty(m, g, pairs, 2, *out_s, dtype=x.dtype)  # recycled: no page faults on a repeated call
     on = out.numpy()
     local = threading.local()
 
     def job(i: int, j: int, p: int) -> None:
         buf = getattr(local, "buf", None)
         if buf is None:
-            buf = local.buf = np.empty(fs, dtype=X.dtype)
+            buf = local.buf = _alloc.empty_numpy(fs, X.dtype)
         np.multiply(X[i, j], sp[j if sp.shape[0] > 1 else 0, p], out=buf)
         z = scipy.fft.ifftn(buf, axes=axes, workers=1, overwrite_x=True)[crop]
         on[i, j, p, 0] = z.real
