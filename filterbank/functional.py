@@ -228,8 +228,10 @@ def filter2d(
     if (method == "auto" or method == "opencv") and _fast_candidate(image):
         # The fast path: the decision (and its validation) is cached per kernel, shape, dtype and keywords.
         p = _opencv.fast_plan(image, kernel, border, anchor, value, out_dtype, method, _decide)
-        if p is not None:
+        if isinstance(p, _opencv.CvPlan):
             return _opencv.run_fast(p, image) if isinstance(image, np.ndarray) else _opencv.run_tensor(p, image)
+        if p is not None:  # the planner's torch method for this very call: no second estimate
+            method = p
     return _filter(image, kernel, 2, border, anchor, value, out_dtype, method)
 
 
@@ -271,8 +273,9 @@ def _fast_candidate(image: Any) -> bool:
 
 def _decide(
     image: np.ndarray | torch.Tensor, kernel: Any, border: Any, anchor: Any, value: Any, out_dtype: Any, method: str
-) -> _opencv.CvPlan | None:
-    """Validate a call and decide its engine: an OpenCV plan, or None for the full path.
+) -> _opencv.CvPlan | str | None:
+    """Validate a call and decide its engine: an OpenCV plan, the torch method ``auto`` chose, or None
+    for the full path (which then decides itself).
 
     The checks are the full path's (the same functions, the same errors). ``method="opencv"``
     always gets a plan (or the error saying why it cannot); ``auto`` asks the planner, with
@@ -313,7 +316,7 @@ def _decide(
     exact = not out_t.is_floating_point and kt.shape[-1] * kt.shape[-2] < OPENCV_DFT_TAPS
     choice = _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))[0]
     if choice not in ("opencv", _plan.OPENCV_SEPARABLE):
-        return None
+        return choice  # a torch method: the full path runs it forced, without estimating again
     sep = choice == _plan.OPENCV_SEPARABLE
     return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value, separable=sep)
 

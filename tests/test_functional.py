@@ -108,3 +108,25 @@ def test_as_kernel_tensor_keeps_the_graph_and_converts_from_float64() -> None:
     assert t.shape == (1, 3, 3) and t.dtype == torch.float32 and t.requires_grad
     third = np.full((1, 3), 1.0 / 3.0)
     assert as_kernel_tensor(third, dtype=torch.float32)[0, 0, 0].item() == np.float32(1.0 / 3.0)
+
+
+def test_auto_decision_for_a_torch_method_is_cached_and_not_estimated_again(monkeypatch) -> None:
+    """A CPU call that ``auto`` sends to a torch method is decided once per (kernel, shape, dtype, keywords):
+    a repeated call runs the chosen method forced, without a second cost estimate, with the same result."""
+    from filterbank import plan
+    from filterbank.plan import opencv
+
+    opencv.clear_plans()
+    x = torch.rand(1, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    bank = np.random.default_rng(1).standard_normal((32, 15, 15))  # many kernels on a tiny image: not OpenCV
+    first = filter2d(x, bank)
+    calls = []
+    real = plan.choose
+    monkeypatch.setattr(plan, "choose", lambda *a, **k: calls.append(k.get("method", "auto")) or real(*a, **k))
+    again = filter2d(x, bank)
+    assert calls == []  # no estimate on the repeated call
+    torch.testing.assert_close(again, first, rtol=0, atol=0)
+    kt = torch.from_numpy(bank).float()[None]
+    choice = real((1, 1, 46, 46), kt, opencv=(torch.float32, torch.float32))[0]
+    assert choice in plan.METHODS and choice != "opencv"
+    torch.testing.assert_close(again, filter2d(x, bank, method=choice), rtol=0, atol=0)

@@ -190,8 +190,8 @@ def _kernel_key(k: torch.Tensor) -> tuple | None:
         return None
     meta = (tuple(k.shape), k.dtype, str(k.device))
     if _keyed_by_content(k):
-        data = k.detach().contiguous().reshape(-1).view(torch.uint8).cpu().numpy().tobytes()
-        return ("v", hashlib.blake2b(data, digest_size=16).digest(), *meta)
+        data = k.detach().contiguous().reshape(-1).view(torch.uint8).cpu().numpy()  # hashed in place, not copied
+        return ("v", hashlib.blake2b(data.data, digest_size=16).digest(), *meta)
     return ("d", *_fingerprint(k), *meta, _Values(k))
 
 

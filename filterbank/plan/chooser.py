@@ -202,7 +202,7 @@ def choose(
         # under autograd: the input gradient is one more pass of the engine; a kernel gradient is
         # torch's convolution backward (about a direct forward); the others' backward ~ 2 forwards
         est["opencv"] = (2 * cv + est.get("direct", cv)) / 3 if grad else cv
-        sep = _opencv_separable(shape, kernels, facts, budget, grad, opencv)
+        sep = _opencv_separable(shape, kernels, facts, budget, grad, opencv, tried="separable" in cands)
         if sep is not None:
             est[OPENCV_SEPARABLE] = sep * _scale("opencv", plane) + _fixed("opencv")
     # The FFT's float32 error (~2e-7 of the scale) is larger than the others' (~1e-7): it must win clearly.
@@ -217,6 +217,7 @@ def _opencv_separable(
     budget: float,
     grad: bool,
     dtypes: tuple[torch.dtype, torch.dtype],
+    tried: bool = False,
 ) -> float | None:
     """One-thread seconds of ``cv2.sepFilter2D`` per (plane, kernel) when every kernel is rank 1 within the
     accuracy budget, outside autograd, float in and out of one dtype, and large enough that
@@ -231,8 +232,8 @@ def _opencv_separable(
         return None
     if kh * kw < _opencv.dft_taps(src, dst):
         return None
-    if facts.get("separable") is None and _factors(kernels, "separable", budget) is None:
-        return None
+    if facts.get("separable") is None and (tried or _factors(kernels, "separable", budget) is None):
+        return None  # ``tried``: the torch candidates already looked for rank-1 factors and found none
     m, g, hp, wp = shape
     pixels = (hp - kh + 1) * (wp - kw + 1)
     f64 = _F64_FACTOR if src == torch.float64 else 1.0

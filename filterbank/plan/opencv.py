@@ -574,16 +574,16 @@ def make_plan(
 
 # --- numpy: the fast path -----------------------------------------------------------------------
 
-_FAST: dict[tuple, CvPlan | None] = {}
+_FAST: dict[tuple, CvPlan | str | None] = {}
 _FAST_MAX = 64
 #: Kernels of more values than this are not keyed by their bytes (decided every call): 64 keys stay
 #: below 32 MiB.
 _FAST_KERNEL_MAX = 1 << 16
 _FAST_LOCK = threading.Lock()
 
-#: ``decide(image, kernel, border, anchor, value, out_dtype, method)``: validate a numpy call
-#: and return its plan, or None when another engine runs it.
-Decide = Callable[[Any, object, object, object, object, object, str], "CvPlan | None"]
+#: ``decide(image, kernel, border, anchor, value, out_dtype, method)``: validate a call and return its
+#: plan, or the name of the torch method that runs it, or None (the full path decides).
+Decide = Callable[[Any, object, object, object, object, object, str], "CvPlan | str | None"]
 
 
 def clear_plans() -> None:
@@ -645,8 +645,9 @@ def fast_plan(
     out_dtype: object,
     method: str,
     decide: Decide,
-) -> CvPlan | None:
-    """The cached decision for a numpy call: its :class:`CvPlan`, or None when another engine runs it.
+) -> CvPlan | str | None:
+    """The cached decision for a call: its :class:`CvPlan`, or what ``decide`` returned instead (the torch
+    method that runs it, or None).
 
     Keyed by the kernel's bytes, shape and dtype, the image's shape and dtype and every
     keyword (with their types: ``True == 1`` but only integers are valid), so a repeated
@@ -695,7 +696,7 @@ def cached_plan(
     True
     """
     p = fast_plan(image, kernel, border, anchor, value, out_dtype, "opencv", _always_opencv)
-    assert p is not None
+    assert isinstance(p, CvPlan)
     return p
 
 
