@@ -15,7 +15,8 @@ unit of work of one primitive, with the other terms of the model subtracted:
 - ``cv_tap``: seconds per output pixel and tap of ``cv2.filter2D``'s direct sum on one thread,
   per kernel size (3x3, 5x5, 7x7, 11x11; float32 and uint8 alike, their median);
 - ``cv_dft_px``: seconds per ``n log2 n`` padded-image pixels of ``cv2.filter2D``'s DFT path (15x15, 31x31);
-- ``cv_sep_tap``: seconds per output pixel and ``kh + kw`` taps of ``cv2.sepFilter2D`` on float32 (15, 31 taps);
+- ``cv_sep_tap``: seconds per output pixel and ``kh + kw`` taps of ``cv2.sepFilter2D`` on float32 (symmetric
+  factors of 15, 31, 49 taps);
 - ``method_scale``: per method, the median of measured / estimated seconds of whole ``filter2d`` calls on
   :data:`SCALE_CASES` (what the primitive constants miss).
 
@@ -186,8 +187,9 @@ def calibrate_opencv(reps: int = 7) -> dict[str, object]:
                 max(_time(lambda im=im, ker=ker: cv2.filter2D(im, -1, ker), reps) - call, 0.0) / padded for im in imgs
             ]
         sep = []
-        for k in (15, 31):
-            f = rng.normal(size=k).astype(np.float32)
+        for k in (15, 31, 49):  # symmetric factors (Gaussians, their even derivatives): OpenCV's symmetric passes
+            f = rng.normal(size=k)
+            f = ((f + f[::-1]) / 2).astype(np.float32)
             t = max(_time(lambda f=f: cv2.sepFilter2D(imgs[0], -1, f, f), reps) - call, 0.0)
             sep.append(t / (imgs[0].size * 2 * k))
     finally:
