@@ -174,7 +174,7 @@ def _compute_dtype(src: np.dtype, dst: np.dtype) -> np.dtype:
 #: Total output pixels x kernel taps below which a call runs in one thread (a hand-off costs more).
 MIN_PARALLEL = 1 << 17
 
-#: Output pixels x taps of one row band when a large ``cv2.filter2D`` call is split across threads.
+#: Output pixels x taps of one row band when a large single call is split across threads.
 BAND_WORK = 1 << 20
 
 #: Seconds per output pixel x kernel tap of ``cv2.filter2D`` (direct path, one thread; measured on
