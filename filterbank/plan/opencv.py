@@ -70,6 +70,8 @@ from .. import borders as _borders
 from .._errors import DTypeError, ParameterError, ShapeError
 from .._types import OPENCV_DFT_TAPS
 from .._validate import as_float
+from .accuracy import _budget
+from .factors import _factors
 
 __all__ = [
     "DEPTH_PAIRS",
@@ -85,7 +87,6 @@ __all__ = [
     "filter_numpy",
     "make_plan",
     "pad_numpy",
-    "rank1_factors",
     "run_fast",
     "run_numpy",
     "run_tensor",
@@ -341,23 +342,27 @@ def exact_factors(kernel: np.ndarray, max_input: int) -> Sep | None:
     return Sep(row.astype(np.float32), column.astype(np.float32))
 
 
-def rank1_factors(kernel: np.ndarray, dtype: np.dtype) -> Sep:
-    """The leading singular pair of a 2-D kernel as ``sepFilter2D`` factors in ``dtype``.
+def _rank1_units(kernels: np.ndarray, dtype: np.dtype) -> list[list[np.ndarray | Sep]]:
+    """Every kernel of ``(G, N, kh, kw)`` as ``sepFilter2D`` factors in ``dtype``, from the planner's own
+    rank-1 factorisation (:func:`filterbank.plan.factors._factors`, cached by kernel values).
 
-    For the planner's ``opencv-separable`` candidate: it is weighed only when every
-    kernel is rank 1 within the accuracy budget (:mod:`filterbank.plan.accuracy`), as
-    for the torch ``separable`` method; the sums then differ from ``cv2.filter2D``'s
-    in the last bits, as the torch method's do.
-
-    Examples
-    --------
-    >>> f = rank1_factors(np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]), np.dtype(np.float64))
-    >>> np.allclose(np.outer(f.column, f.row), np.outer([1, 2, 1], [1, 0, -1]))
-    True
+    Raises
+    ------
+    ParameterError
+        When a kernel is not rank 1 within the accuracy budget of ``dtype`` (the torch
+        ``separable`` method's rule).
     """
-    u, s, vt = np.linalg.svd(np.asarray(kernel, dtype=np.float64))
-    r = np.sqrt(s[0])
-    return Sep((vt[0] * r).astype(dtype), (u[:, 0] * r).astype(dtype))
+    k = torch.from_numpy(kernels)
+    budget = _budget(torch.float64 if dtype == _F64 else torch.float32, k.shape[-2] * k.shape[-1])
+    f = _factors(k, "separable", budget)
+    if f is None:
+        raise ParameterError(
+            f"a separable OpenCV plan needs rank-1 kernels (residual <= {budget:g} of sum|k|); these are not"
+        )
+    assert f.mask is not None  # separable factors say which row each kernel uses
+    rows = [v.numpy().astype(dtype) for v in f.V]
+    which = f.mask.int().argmax(-1).tolist()  # (G, N): the row factor of each kernel
+    return [[Sep(rows[p], f.C[a, b, p].numpy().astype(dtype)) for b, p in enumerate(ps)] for a, ps in enumerate(which)]
 
 
 # --- plans --------------------------------------------------------------------------------------
@@ -404,8 +409,7 @@ class CvPlan:
         a :attr:`separable` plan has the leading singular vectors of every kernel instead.
         """
         if self.separable:
-            dtype = self.work or self.src
-            return [[rank1_factors(k, dtype) for k in ks] for ks in self.kernels]
+            return _rank1_units(self.kernels, self.work or self.src)
         exact = (
             self.padding is None
             and self.work is None
@@ -555,7 +559,7 @@ def make_plan(
     ar, ac = padding[0], padding[2]
     own_pad = border == "wrap" or (border == "constant" and value != 0.0)
     work = _compute_dtype(s, d) if own_pad and not _fits(value, s) else None
-    return CvPlan(
+    plan = CvPlan(
         kernels=k,
         src=s,
         dst=d,
@@ -570,6 +574,9 @@ def make_plan(
         single=single,
         separable=separable,
     )
+    if separable:
+        _ = plan.units  # factor now: a kernel that is not rank 1 is refused here
+    return plan
 
 
 # --- numpy: the fast path -----------------------------------------------------------------------
@@ -838,17 +845,9 @@ def _by_source(calls: Sequence[Call]) -> list[list[Call]]:
 
 
 def _loop(p: CvPlan, calls: Sequence[Call]) -> None:
-    """The calls one after another on this thread, with nothing between them on OpenCV's own border."""
-    if p.padding is not None or p.nan_guard:
-        for src, k, dst in calls:
-            p.apply(src, k, dst)
-        return
-    f2d, sep, ddepth, anchor, code = cv2.filter2D, cv2.sepFilter2D, p.ddepth, p.anchor_xy, p.code
-    for src, k, dst in calls:  # p.call inlined: nothing between the calls
-        if isinstance(k, Sep):
-            sep(src, ddepth, k.row, k.column, dst, anchor, 0.0, code)
-        else:
-            f2d(src, ddepth, k, dst, anchor, 0.0, code)
+    """The calls one after another on this thread."""
+    for src, k, dst in calls:
+        p.apply(src, k, dst)
 
 
 def _bands(p: CvPlan, src: np.ndarray, k: np.ndarray | Sep, dst: np.ndarray, threads: int) -> list[Callable[[], None]]:
@@ -1015,7 +1014,7 @@ def correlate(
     threads : int, optional
         Python threads over the (plane, kernel) calls (see :func:`thread_count`).
     separable : bool
-        Rank-1 float kernels through ``cv2.sepFilter2D`` (:func:`rank1_factors`), outside
+        Rank-1 float kernels through ``cv2.sepFilter2D`` (the planner's separable factors), outside
         autograd only: the planner's ``opencv-separable`` candidate.
 
     Returns

@@ -190,3 +190,16 @@ def test_separable_plan_refuses_integers_and_autograd() -> None:
     x = torch.rand(1, 1, 40, 40, requires_grad=True)
     with pytest.raises(ParameterError, match="autograd"):
         opencv.correlate(x, torch.from_numpy(_gauss(33, 5.0)).float(), separable=True)
+
+
+def test_separable_plan_refuses_a_kernel_that_is_not_rank_1() -> None:
+    rank2 = _gauss(33, 5.0) + np.outer(np.linspace(-1, 1, 33), np.linspace(-1, 1, 33)) * 1e-2
+    with pytest.raises(ParameterError, match="rank-1"):
+        opencv.make_plan(rank2, np.float32, separable=True)
+
+
+def test_separable_plan_factors_rebuild_each_kernel_of_a_bank() -> None:
+    bank = np.stack([_gauss(33, 5.0), _gauss(33, 3.0), np.outer(np.hanning(33), np.linspace(-1, 1, 33))])
+    p = opencv.make_plan(bank, np.float64, separable=True)
+    for k, unit in zip(bank, p.units[0], strict=True):
+        np.testing.assert_allclose(np.outer(unit.column, unit.row), k, rtol=0, atol=1e-12)
