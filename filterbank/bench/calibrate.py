@@ -221,7 +221,7 @@ def calibrate_fixed(reps: int = 9) -> dict[str, float]:
         x = planner.make_input(case)
         bank = planner.bank_for(case.kind, case.ksize, case.bank)
         _, methods, est = planner.planner_view(case, x, bank)
-        for m in (m for m in methods if m in plan.METHODS):  # opencv-separable is auto's only, scaled as opencv
+        for m in methods:
             t = _time(lambda m=m, x=x, bank=bank: filter2d(x, bank, method=m), reps)
             out[m] = min(out.get(m, float("inf")), max(t - est[m], 0.0))
     return dict(sorted(out.items()))
@@ -237,7 +237,7 @@ def calibrate_scales(reps: int = 3) -> dict[str, float]:
         x = planner.make_input(case)
         bank = planner.bank_for(case.kind, case.ksize, case.bank)
         _, methods, est = planner.planner_view(case, x, bank)
-        for m in (m for m in methods if m in plan.METHODS):  # opencv-separable is auto's only, scaled as opencv
+        for m in methods:
             if est[m] > 1.0:  # the slow methods of a case are not what the scale is for
                 continue
             t = _time(lambda m=m, x=x, bank=bank: filter2d(x, bank, method=m), reps)

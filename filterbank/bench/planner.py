@@ -213,8 +213,8 @@ def _median_times(fns: dict[str, Callable[[], object]], reps: int, budget_s: flo
 
 
 def planner_view(case: Case, x: torch.Tensor, bank: np.ndarray) -> tuple[str, list[str], dict[str, float]]:
-    """What ``auto`` chooses for a case, the methods it weighed (the accuracy rules' candidates with a
-    factorisation where one is needed, and the OpenCV engine), and their estimated seconds.
+    """What ``auto`` chooses for a case, the methods it weighed that a user can force (the accuracy rules'
+    candidates with a factorisation where one is needed, and the OpenCV engine), and every estimate.
 
     Examples
     --------
@@ -228,7 +228,8 @@ def planner_view(case: Case, x: torch.Tensor, bank: np.ndarray) -> tuple[str, li
     shape = (case.batch * case.channels, 1, case.size + k - 1, case.size + k - 1)
     exact = not x.dtype.is_floating_point and k * k < OPENCV_DFT_TAPS
     method, _, p = plan.choose(shape, kt, exact=exact, opencv=(x.dtype, x.dtype))
-    return method, list(p.estimates), dict(p.estimates)
+    # only what a user can force: an auto-only candidate (opencv-separable) is timed as auto when chosen
+    return method, [m for m in p.estimates if m in plan.METHODS], dict(p.estimates)
 
 
 def run_case(case: Case, reps: int = 5, budget_s: float = 3.0) -> Result:
@@ -255,8 +256,7 @@ def run_case(case: Case, reps: int = 5, budget_s: float = 3.0) -> Result:
             (skipped if e > SKIP_S and e > SKIP_FACTOR * auto_est else run).append(m)
         fns: dict[str, Callable[[], object]] = {"auto": lambda: filter2d(x, bank, method="auto")}
         for m in run:
-            if m in plan.METHODS:  # an auto-only candidate (opencv-separable) is timed as auto when chosen
-                fns[m] = functools.partial(filter2d, x, bank, method=m)
+            fns[m] = functools.partial(filter2d, x, bank, method=m)
         return Result(case, choice, _median_times(fns, reps, budget_s), skipped)
     finally:
         torch.set_num_threads(before[0])
