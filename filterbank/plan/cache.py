@@ -35,12 +35,15 @@ import hashlib
 import numbers
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, cast
 
 import torch
 
 from .._errors import DTypeError, ParameterError
+
+T = TypeVar("T")
 
 __all__ = ["DEFAULT_CACHE_BUDGET", "CacheInfo", "cache_info", "clear_cache", "set_cache_budget"]
 
@@ -227,6 +230,27 @@ def _nbytes(obj: object) -> int:
 
 
 # --- get / put --------------------------------------------------------------------------------
+
+
+def _memo(tag: tuple, k: torch.Tensor, build: Callable[[], T]) -> T:
+    """``build()`` cached under ``(*tag, key of k's values)``; computed every time when ``k`` has no key
+    (it requires grad, or lives on the meta device). ``build`` must not return None.
+
+    Examples
+    --------
+    >>> _memo(("doc",), torch.ones(2), lambda: torch.zeros(3)).shape
+    torch.Size([3])
+    """
+    key = _kernel_key(k)
+    if key is None:
+        return build()
+    ck = (*tag, key)
+    hit = _cache_get(ck)
+    if hit is not None:
+        return cast(T, hit)
+    value = build()
+    _cache_put(ck, value)
+    return value
 
 
 def _cache_get(key: tuple) -> object | None:

@@ -26,7 +26,7 @@ import scipy.fft
 import torch
 
 from .. import _alloc
-from .cache import _cache_get, _cache_put, _kernel_key
+from .cache import _memo
 
 __all__ = ["fft_chunk", "fft_size", "fft_tiles"]
 
@@ -131,17 +131,9 @@ def _spectra(k: torch.Tensor, fh: int, fw: int, cache: bool = True) -> torch.Ten
     ``cache=False`` neither reads nor fills the cache (a trainable kernel: new values every step).
     """
     k = _shared(k)
-    key = _kernel_key(k) if cache else None
-    ck = ("fft", fh, fw, key) if key is not None else None
-    if ck is not None:
-        hit = _cache_get(ck)
-        if hit is not None:
-            return hit  # type: ignore[return-value]
-    spec = _rfft2(k, s=(fh, fw)).conj()
-    if ck is not None:
-        spec = spec.resolve_conj()
-        _cache_put(ck, spec, k)
-    return spec
+    if not cache:
+        return _rfft2(k, s=(fh, fw)).conj()
+    return _memo(("fft", fh, fw), k, lambda: _rfft2(k, s=(fh, fw)).conj().resolve_conj())
 
 
 def _products(X: torch.Tensor, ks: torch.Tensor, dst: torch.Tensor, s: tuple[int, int], chunk: int) -> None:

@@ -67,7 +67,7 @@ import torch
 from .. import _alloc, _threads
 from .._errors import ParameterError, ShapeError, UnknownNameError
 from .accuracy import _budget, allowed
-from .cache import _cache_get, _cache_put, _kernel_key
+from .cache import _cache_get, _cache_put, _kernel_key, _memo
 from .chooser import _F64_FACTOR, _FFT_MARGIN
 from .chooser import _direct_mac as _direct_mac_2d
 from .costs import COSTS, COSTS_ND  # COSTS_ND: the 'nd' key of costs.json (re-exported here)
@@ -394,18 +394,8 @@ def _separable(x: torch.Tensor, k: torch.Tensor, trees: list[_Tree]) -> torch.Te
 
 def _spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
     """Conjugate spectra ``(G, N, *fs[:-1], fs[-1] // 2 + 1)``, cached per values, size, dtype and device."""
-    key = _kernel_key(k)
-    ck = ("fftn", fs, key) if key is not None else None
-    if ck is not None:
-        hit = _cache_get(ck)
-        if hit is not None:
-            return hit  # type: ignore[return-value]
     dims = tuple(range(-len(fs), 0))
-    spec = torch.fft.rfftn(k, s=fs, dim=dims).conj()
-    if ck is not None:
-        spec = spec.resolve_conj()
-        _cache_put(ck, spec, k)
-    return spec
+    return _memo(("fftn", fs), k, lambda: torch.fft.rfftn(k, s=fs, dim=dims).conj().resolve_conj())
 
 
 def _paired_spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
@@ -414,21 +404,13 @@ def _paired_spectra(k: torch.Tensor, fs: tuple[int, ...]) -> torch.Tensor:
     The inverse transform of ``X * S_j`` is then ``y[2j] + i y[2j + 1]``: both outputs are real, so one
     complex inverse FFT gives two output maps (a missing partner is zero).
     """
-    key = _kernel_key(k)
-    ck = ("fftn-pairs", fs, key) if key is not None else None
-    if ck is not None:
-        hit = _cache_get(ck)
-        if hit is not None:
-            return hit  # type: ignore[return-value]
-    n = k.shape[1]
-    dims = tuple(range(-len(fs), 0))
-    if n % 2:
-        k = torch.cat([k, torch.zeros_like(k[:, :1])], 1)
-    spec = torch.fft.fftn(k, s=fs, dim=dims).conj()
-    paired = (spec[:, 0::2] + 1j * spec[:, 1::2]).contiguous()
-    if ck is not None:
-        _cache_put(ck, paired, k)
-    return paired
+
+    def build() -> torch.Tensor:
+        kk = torch.cat([k, torch.zeros_like(k[:, :1])], 1) if k.shape[1] % 2 else k
+        spec = torch.fft.fftn(kk, s=fs, dim=tuple(range(-len(fs), 0))).conj()
+        return (spec[:, 0::2] + 1j * spec[:, 1::2]).contiguous()
+
+    return _memo(("fftn-pairs", fs), k, build)
 
 
 def _fft(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
