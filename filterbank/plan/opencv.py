@@ -352,7 +352,7 @@ def _rank1_units(kernels: np.ndarray, dtype: np.dtype) -> list[list[np.ndarray |
         When a kernel is not rank 1 within the accuracy budget of ``dtype`` (the torch
         ``separable`` method's rule).
     """
-    k = torch.from_numpy(kernels)
+    k = torch.tensor(kernels)  # a copy: the plan's kernels may be a read-only view
     budget = _budget(torch.float64 if dtype == _F64 else torch.float32, k.shape[-2] * k.shape[-1])
     f = _factors(k, "separable", budget)
     if f is None:
