@@ -24,7 +24,11 @@ correlation of every padded signal or volume with every kernel (what
     maps. Without autograd a bank takes one complex inverse transform per *pair*
     of output maps (both are real: one is the real part, the other the imaginary
     part), about half the inverse-transform time. FFT sizes are
-    ``scipy.fft.next_fast_len``.
+    ``scipy.fft.next_fast_len``. On the CPU, from :data:`SCIPY_FFT_MIN` points on,
+    the transforms are ``scipy.fft``'s on the job pool, over overlap-save tiles of
+    a few hundred thousand points (:func:`fft_tiles_nd`) that stay in cache: 16
+    random 9^3 kernels on 96^3 took 111 ms in tiles of 56^3 against 134 ms as one
+    108^3 transform.
 
 Accuracy rules, those of the 2-D planner (:func:`filterbank.plan.allowed`,
 :mod:`filterbank.plan.accuracy`): a factorisation is accepted only when the L1
@@ -462,10 +466,10 @@ def _fft_pairs(x: torch.Tensor, k: torch.Tensor, fs: tuple[int, ...], out_s: tup
     n = k.shape[1]
     dims = tuple(range(-len(fs), 0))
     crop = (Ellipsis, *(slice(0, v) for v in out_s))
+    if x.device.type == "cpu" and math.prod(fs) >= SCIPY_FFT_MIN:
+        return _fft_pairs_scipy(x, k, out_s, n)
     spec = _paired_spectra(k, fs)  # (G, P, *fs)
     pairs = spec.shape[1]
-    if x.device.type == "cpu" and math.prod(fs) >= SCIPY_FFT_MIN:
-        return _fft_pairs_scipy(x, spec, fs, out_s, n)
     X = torch.fft.fftn(x, s=fs, dim=dims)  # (M, G, *fs)
     out = torch.empty(m, g, pairs, 2, *out_s, dtype=x.dtype, device=x.device)
     per_map = 2 * spec.element_size() * math.prod(fs)  # the product and its inverse transform
@@ -485,40 +489,146 @@ def _fft_pairs(x: torch.Tensor, k: torch.Tensor, fs: tuple[int, ...], out_s: tup
 
 
 #: Transform size (points) from which the CPU paired FFT runs on ``scipy.fft`` (pocketfft) and Python
-#: threads, one (input, pair of maps) job at a time per thread, each thread with its own buffer: the
-#: product, the in-place inverse transform and the copy-out all release the GIL. Measured on 2 cores
-#: (16 random 9^3 kernels on 96^3, transforms of 105^3): 160 ms against 360 ms for torch's batched
-#: transforms and 390 ms for ``F.conv3d``, with another process busy; one 105^3 complex64 inverse
-#: transform takes 13 ms on one pocketfft thread and 16 ms in ``torch.fft.ifftn`` on two.
+#: threads, each thread with its own buffers: the forward transform of a tile, then per pair of maps the
+#: product, the in-place inverse transform and the copy-out, all of which release the GIL. One 105^3
+#: complex64 inverse transform took 13 ms on one pocketfft thread against 16 ms in ``torch.fft.ifftn`` on
+#: two (2-core VM).
 SCIPY_FFT_MIN = 1 << 18
 
+#: Transform points of one overlap-save tile from which a transform runs out of cache. Measured on the
+#: 2-core VM, two threads each running a complex64 product and inverse transform per job: 5.3-6.3 ns a
+#: point for cubes of 40^3 to 72^3 (64-373 K points), 8.6 for 96^3 and 10.6 for 108^3 (1.26 M points).
+#: On the V2 workload (16 random 9^3 kernels on 96^3, medians of 7 interleaved calls): tiles of 56^3
+#: 111 ms, of 56 x 56 x 108 118 ms, one 108^3 transform 134 ms; :func:`_tile_rate` follows these.
+_TILE_POINTS = 200_000
 
-def _fft_pairs_scipy(
-    x: torch.Tensor, spec: torch.Tensor, fs: tuple[int, ...], out_s: tuple[int, ...], n: int
-) -> torch.Tensor:
-    """:func:`_fft_pairs` on the CPU: ``scipy.fft`` transforms, (input, pair) jobs spread over threads."""
+#: A tile's fixed cost (a job's Python, the spectra lookup, the copy-out call) in transform points.
+_TILE_OVERHEAD_POINTS = 20_000
+
+
+def _smooth7(n: int) -> int:
+    """The smallest length of at least ``n`` with no prime factor above 7 (pocketfft's fast radices)."""
+    while True:
+        m = n
+        for f in (2, 3, 5, 7):
+            while m % f == 0:
+                m //= f
+        if m == 1:
+            return n
+        n += 1
+
+
+def _tile_rate(points: int) -> float:
+    """Time per transform point of a tile of ``points``, relative to one that stays in cache."""
+    return 1.0 + 0.35 * math.log2(max(1.0, points / _TILE_POINTS))
+
+
+@functools.lru_cache(maxsize=256)
+def fft_tiles_nd(sp: tuple[int, ...], ks: tuple[int, ...]) -> tuple[int, ...]:
+    """Per axis, the transform length of an overlap-save tile of the CPU N-D FFT.
+
+    The padded input ``sp`` is cut along each axis into tiles that give ``t - k + 1``
+    outputs each (the last may give fewer) and overlap by ``k - 1``; a tile is one
+    transform of ``t`` points along that axis, zero-padded at the end. An axis left whole
+    has ``t = fft_size(sp)``; a tile's length has no prime factor above 7. The lengths
+    minimise the transform points of all tiles, weighted by :func:`_tile_rate` (a large
+    transform falls out of cache and costs up to twice as much a point), plus a fixed
+    cost per tile.
+
+    Examples
+    --------
+    >>> fft_tiles_nd((104, 104, 104), (9, 9, 9))  # 9^3 kernels on 96^3: 8 tiles of 48^3 outputs
+    (56, 56, 56)
+    >>> fft_tiles_nd((40, 40, 40), (5, 5, 5))  # small: one transform
+    (40, 40, 40)
+    """
+    options: list[list[int]] = []
+    for n, k in zip(sp, ks, strict=True):
+        out = n - k + 1
+        whole = fft_size(n)
+        lengths = {whole}
+        for q in range(2, 17):
+            t = _smooth7(-(-out // q) + k - 1)
+            if t < whole and t - k + 1 >= k:  # a tile gives at least a kernel length of outputs
+                lengths.add(t)
+        options.append(sorted(lengths))
+    best: tuple[float, tuple[int, ...]] | None = None
+    for ts in itertools.product(*options):
+        pts = math.prod(ts)
+        tiles = math.prod(-(-(n - k + 1) // (t - k + 1)) for n, k, t in zip(sp, ks, ts, strict=True))
+        cost = tiles * (pts * _tile_rate(pts) + _TILE_OVERHEAD_POINTS)
+        if best is None or cost < best[0]:
+            best = (cost, ts)
+    assert best is not None
+    return best[1]
+
+
+def _fft_pairs_scipy(x: torch.Tensor, k: torch.Tensor, out_s: tuple[int, ...], n: int) -> torch.Tensor:
+    """:func:`_fft_pairs` on the CPU: overlap-save tiles (:func:`fft_tiles_nd`), ``scipy.fft`` transforms.
+
+    A job is one (input, group, tile): its forward transform, then for each pair of maps the product, the
+    inverse transform and the copy of both maps' outputs. With fewer such jobs than twice the threads, the
+    forward transforms come first and a job is one (input, group, tile, pair).
+    """
     m, g = x.shape[:2]
+    sp, ks = tuple(x.shape[2:]), tuple(k.shape[2:])
+    ts = fft_tiles_nd(sp, ks)
+    spec = _paired_spectra(k, ts).numpy()  # (G, P, *ts)
     pairs = spec.shape[1]
-    axes = tuple(range(-len(fs), 0))
-    crop = tuple(slice(0, v) for v in out_s)
-    threads = _threads.engine_threads(torch.get_num_threads(), 1.0, 1.0)  # each job: a large transform
-    X = scipy.fft.fftn(x.detach().numpy(), s=fs, axes=axes, workers=threads)  # (M, G, *fs)
-    sp = spec.numpy()
+    axes = tuple(range(-len(ts), 0))
+    steps = [t - kk + 1 for t, kk in zip(ts, ks, strict=True)]
+    starts = list(itertools.product(*(range(0, o, s) for o, s in zip(out_s, steps, strict=True))))
+    threads = _threads.engine_threads(torch.get_num_threads(), 1.0, 1.0)  # each job: large transforms
+    xn = x.detach().numpy()
+    cdtype = np.complex64 if x.dtype == torch.float32 else np.complex128
     out = _alloc.empty(m, g, pairs, 2, *out_s, dtype=x.dtype)  # recycled: no page faults on a repeated call
     on = out.numpy()
     local = threading.local()
 
-    def job(i: int, j: int, p: int) -> None:
-        buf = getattr(local, "buf", None)
-        if buf is None:
-            buf = local.buf = _alloc.empty_numpy(fs, X.dtype)
-        np.multiply(X[i, j], sp[j if sp.shape[0] > 1 else 0, p], out=buf)
-        z = scipy.fft.ifftn(buf, axes=axes, workers=1, overwrite_x=True)[crop]
-        on[i, j, p, 0] = z.real
-        on[i, j, p, 1] = z.imag
+    def buffers() -> tuple[np.ndarray, np.ndarray]:
+        bufs = getattr(local, "bufs", None)
+        if bufs is None or bufs[0].dtype != cdtype:
+            bufs = local.bufs = (np.empty(ts, cdtype), np.empty(ts, cdtype))
+        return bufs
 
-    jobs = [functools.partial(job, i, j, p) for i in range(m) for j in range(g) for p in range(pairs)]
-    _threads.run_jobs(jobs, threads)
+    def forward(i: int, j: int, s: tuple[int, ...], dst: np.ndarray | None = None) -> np.ndarray:
+        window: tuple[int | slice, ...] = (i, j, *(slice(a, a + t) for a, t in zip(s, ts, strict=True)))
+        src = xn[window]
+        spec_x = scipy.fft.fftn(src, s=ts, axes=axes, workers=1)
+        if dst is None:
+            return spec_x
+        dst[...] = spec_x
+        return dst
+
+    def inverse(X: np.ndarray, i: int, j: int, s: tuple[int, ...], p: int, buf: np.ndarray) -> None:
+        np.multiply(X, spec[j if spec.shape[0] > 1 else 0, p], out=buf)
+        z = scipy.fft.ifftn(buf, axes=axes, workers=1, overwrite_x=True)
+        size = tuple(min(st, o - a) for st, o, a in zip(steps, out_s, s, strict=True))
+        region = tuple(slice(a, a + c) for a, c in zip(s, size, strict=True))
+        z = z[tuple(slice(0, c) for c in size)]
+        real: tuple[int | slice, ...] = (i, j, p, 0, *region)
+        imag: tuple[int | slice, ...] = (i, j, p, 1, *region)
+        on[real] = z.real
+        on[imag] = z.imag
+
+    units = [(i, j, s) for i in range(m) for j in range(g) for s in starts]
+    if len(units) >= 2 * threads:
+
+        def unit(i: int, j: int, s: tuple[int, ...]) -> None:
+            fwd, buf = buffers()
+            X = forward(i, j, s, fwd)
+            for p in range(pairs):
+                inverse(X, i, j, s, p, buf)
+
+        _threads.run_jobs([functools.partial(unit, *u) for u in units], threads)
+    else:
+        spectra = [forward(*u) for u in units]
+
+        def one(X: np.ndarray, u: tuple[int, int, tuple[int, ...]], p: int) -> None:
+            inverse(X, *u, p, buffers()[1])
+
+        jobs = [functools.partial(one, X, u, p) for X, u in zip(spectra, units, strict=True) for p in range(pairs)]
+        _threads.run_jobs(jobs, threads)
     return out.reshape(m, g, 2 * pairs, *out_s)[:, :, :n]
 
 

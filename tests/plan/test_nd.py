@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -226,3 +228,52 @@ def test_scipy_fft_pairs_threshold_takes_large_volumes():
     from filterbank.plan import nd
 
     assert nd.SCIPY_FFT_MIN <= 105**3  # the V2 workload's transforms (96^3 + 9^3 kernels) take it
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_tiled_scipy_fft_pairs_equal_the_window_sums(monkeypatch, dtype):
+    """Overlap-save tiles of the CPU paired FFT (tile budget lowered so a small volume is cut along every
+    axis, with a short last tile) give the 'valid' correlation written out as window sums."""
+    from filterbank.plan import nd
+
+    monkeypatch.setattr(nd, "SCIPY_FFT_MIN", 1)
+    monkeypatch.setattr(nd, "_TILE_POINTS", 500)
+    monkeypatch.setattr(nd, "_TILE_OVERHEAD_POINTS", 0)
+    nd.fft_tiles_nd.cache_clear()
+    rng = np.random.default_rng(11)
+    x = torch.from_numpy(rng.random((2, 2, 23, 21, 19))).to(dtype)
+    k = torch.from_numpy(rng.standard_normal((2, 3, 4, 3, 5))).to(dtype)  # N = 3: an unpaired last map
+    ts = nd.fft_tiles_nd(tuple(x.shape[2:]), tuple(k.shape[2:]))
+    steps = [t - kk + 1 for t, kk in zip(ts, k.shape[2:], strict=True)]
+    outs = [n - kk + 1 for n, kk in zip(x.shape[2:], k.shape[2:], strict=True)]
+    assert all(o > s for o, s in zip(outs, steps, strict=True)), (ts, steps, outs)  # cut along every axis
+    assert any(o % s for o, s in zip(outs, steps, strict=True)), (ts, steps, outs)  # a short last tile
+    try:
+        y = correlate_nd(x, k, method="fft")
+    finally:
+        nd.fft_tiles_nd.cache_clear()
+    tol = 1e-10 if dtype == torch.float64 else 2e-5
+    for b in range(2):
+        for c in range(2):
+            windows = np.lib.stride_tricks.sliding_window_view(x[b, c].double().numpy(), (4, 3, 5))
+            for n in range(3):
+                ref = np.einsum("ijlabc,abc->ijl", windows, k[c, n].double().numpy())
+                np.testing.assert_allclose(y[b, c * 3 + n].double().numpy(), ref, rtol=0, atol=tol)
+
+
+def test_fft_tiles_nd_cover_the_output_and_stay_small():
+    """Tiles give at least a kernel length of outputs, have lengths without prime factors above 7, and a
+    large volume is cut into tiles of at most a few hundred thousand points."""
+    from filterbank.plan import nd
+
+    for sp, ks in [((104, 104, 104), (9, 9, 9)), ((174, 174, 174), (15, 15, 15)), ((24, 300, 300), (9, 9, 9))]:
+        ts = nd.fft_tiles_nd(sp, ks)
+        for n, k, t in zip(sp, ks, ts, strict=True):
+            assert t - k + 1 >= min(k, n - k + 1)
+            m = t
+            for f in (2, 3, 5, 7):
+                while m % f == 0:
+                    m //= f
+            assert m == 1, t
+        assert math.prod(ts) <= 400_000, (sp, ts)
+    assert nd.fft_tiles_nd((40, 40, 40), (5, 5, 5)) == (40, 40, 40)  # small: one transform
