@@ -10,9 +10,13 @@ The defaults follow two measured facts (2-core machine, README "Speed"):
 
 So an engine call runs on the caller's thread count (``torch.get_num_threads()``,
 ``cv2.getNumThreads()``) when its work is large and the CPU is not contended,
-and on one thread otherwise. Contention is read from Linux's pressure stall
+and on one thread otherwise. The CPU counts as contended when other processes
+kept at least half a core busy since the previous reading (``/proc/stat``'s busy
+time minus this process's own CPU time, read at most every 0.1 s: with one busy
+process beside it on 2 cores a W3 call took 174 ms on one thread and 259 ms on
+two, while the pressure below stayed under 10 %), or when Linux's pressure stall
 information (``/proc/pressure/cpu``, the share of the last 10 s in which a
-runnable task waited for a CPU), at most once a second. ``FILTERBANK_THREADS``
+runnable task waited for a CPU) is above :data:`SHARED_PRESSURE`. ``FILTERBANK_THREADS``
 (an integer) or :func:`set_threads` fixes the count for every engine instead.
 
 :func:`torch_threads` changes torch's intra-op thread count for the duration of
@@ -37,11 +41,13 @@ from ._errors import ParameterError
 
 __all__ = [
     "LONG_JOB_S",
+    "OTHERS_BUSY",
     "SHARED_PRESSURE",
     "cpu_count",
     "cpu_pressure",
     "cpu_shared",
     "engine_threads",
+    "others_busy",
     "run_jobs",
     "set_threads",
     "torch_threads",
@@ -61,6 +67,17 @@ LONG_JOB_S = 1e-3
 
 _PSI = "/proc/pressure/cpu"
 _state: dict[str, float | None] = {"t": -1.0, "p": None}
+
+#: Cores kept busy by other processes from which the CPU counts as contended.
+OTHERS_BUSY = 0.5
+
+_STAT = "/proc/stat"
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+#: The previous /proc/stat reading: wall time, busy seconds of all CPUs, this process's CPU seconds,
+#: and the value derived from the two readings before it.
+_busy: dict[str, float | None] = {"t": None, "busy": None, "own": None, "value": None}
+_BUSY_LOCK = threading.Lock()
+_now = time.monotonic
 _fixed: list[int | None] = [None]
 
 
@@ -105,14 +122,63 @@ def cpu_pressure(max_age: float = 1.0) -> float | None:
     return value
 
 
+def _busy_seconds() -> float | None:
+    """Busy seconds of all CPUs since boot (``/proc/stat``: everything but idle and iowait, steal included)."""
+    try:
+        with open(_STAT, "rb") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if len(fields) < 9 or fields[0] != b"cpu":
+        return None
+    ticks = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    return (sum(ticks) - ticks[3] - ticks[4]) / _TICK
+
+
+def _own_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def others_busy(min_age: float = 0.1) -> float | None:
+    """Cores that other processes kept busy between the last two readings; None before two or without Linux.
+
+    A reading is taken when the previous one is at least ``min_age`` seconds old; the value
+    is the busy time of all CPUs (``/proc/stat``, steal included) minus this process's own
+    CPU time (all its threads, so its own spinning OpenMP workers do not count), per second.
+
+    Examples
+    --------
+    >>> v = others_busy()
+    >>> v is None or v >= 0.0
+    True
+    """
+    now = _now()
+    with _BUSY_LOCK:
+        t0 = _busy["t"]
+        if t0 is not None and now - t0 < min_age:
+            return _busy["value"]
+        busy, own = _busy_seconds(), _own_seconds()
+        value = None
+        if busy is not None and t0 is not None and _busy["busy"] is not None and _busy["own"] is not None:
+            value = max(0.0, (busy - _busy["busy"]) - (own - _busy["own"])) / max(now - t0, 1e-9)
+        _busy.update(t=now, busy=busy, own=own, value=value)
+        return value
+
+
 def cpu_shared() -> bool:
-    """Whether other work competes for this machine's CPUs (pressure above :data:`SHARED_PRESSURE`).
+    """Whether other work competes for this machine's CPUs: other processes kept at least
+    :data:`OTHERS_BUSY` of a core busy lately (:func:`others_busy`), or the pressure is above
+    :data:`SHARED_PRESSURE`.
 
     Examples
     --------
     >>> isinstance(cpu_shared(), bool)
     True
     """
+    others = others_busy()
+    if others is not None and others >= OTHERS_BUSY:
+        return True
     p = cpu_pressure()
     return p is not None and p > SHARED_PRESSURE
 
@@ -148,6 +214,10 @@ def engine_threads(available: int, seconds: float, job_seconds: float = 0.0) -> 
     """Threads for one engine call: ``available`` (the caller's setting) for a large call on an
     uncontended CPU, else 1; :func:`set_threads` or ``FILTERBANK_THREADS`` override it.
 
+    On a CPU where other processes keep cores busy (:func:`others_busy`), an OpenMP call
+    gets the cores they leave (one on 2 cores beside one busy process); where only the
+    pressure says so (:func:`cpu_pressure`), one thread.
+
     On a contended CPU a call still gets ``available`` threads when it runs as jobs of at
     least :data:`LONG_JOB_S` each on :func:`run_jobs`: a thread the OS deschedules there
     only leaves its jobs to the others (no barrier to wait at, and the GIL is held for
@@ -172,9 +242,15 @@ def engine_threads(available: int, seconds: float, job_seconds: float = 0.0) -> 
     if fixed is not None:
         return fixed
     cap = max(1, min(int(available), cpu_count()))
-    if cap == 1 or seconds < SMALL_CALL_S or (job_seconds < LONG_JOB_S and cpu_shared()):
+    if cap == 1 or seconds < SMALL_CALL_S:
         return 1
-    return cap
+    if job_seconds >= LONG_JOB_S:
+        return cap
+    others = others_busy()
+    if others is not None and others >= OTHERS_BUSY:
+        return max(1, min(cap, int(cpu_count() - others)))  # the cores the others leave
+    p = cpu_pressure()
+    return 1 if p is not None and p > SHARED_PRESSURE else cap
 
 
 # torch's intra-op count is an OpenMP setting of the calling thread (``omp_set_num_threads``), so each
@@ -271,3 +347,6 @@ def run_jobs(jobs: Sequence[Callable[[], object]], nworkers: int) -> None:
         for f in futures:
             if not f.cancel():
                 f.result()
+
+
+others_busy()  # the first reading: an engine's first call then has an interval to judge by

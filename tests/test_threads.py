@@ -1,4 +1,4 @@
-"""Thread policy: torch's count is set only around filterbank's calls; contention read from PSI."""
+"""Thread policy: torch's count is set only around filterbank's calls; contention read from /proc/stat and PSI."""
 
 from __future__ import annotations
 
@@ -25,9 +25,68 @@ def psi(tmp_path, monkeypatch):
         _threads._state["t"] = -1.0  # forget the cached reading
 
     monkeypatch.setattr(_threads, "cpu_count", lambda: 4)
+    monkeypatch.setattr(_threads, "others_busy", lambda: None)  # the pressure alone decides here
     monkeypatch.delenv("FILTERBANK_THREADS", raising=False)
     yield write
     _threads._state["t"] = -1.0
+
+
+@pytest.fixture
+def proc_stat(tmp_path, monkeypatch):
+    """A fake /proc/stat, a fake clock and a fake CPU time of this process, all set by the test."""
+    path = tmp_path / "stat"
+    clock = {"now": 100.0, "own": 0.0}
+    monkeypatch.setattr(_threads, "_STAT", str(path))
+    monkeypatch.setattr(_threads, "_TICK", 100)
+    monkeypatch.setattr(_threads, "_now", lambda: clock["now"])
+    monkeypatch.setattr(_threads, "_own_seconds", lambda: clock["own"])
+    monkeypatch.setattr(_threads, "_PSI", str(tmp_path / "no-psi"))
+    monkeypatch.setattr(_threads, "cpu_count", lambda: 2)
+    monkeypatch.delenv("FILTERBANK_THREADS", raising=False)
+    _threads._busy.update(t=None, busy=None, own=None, value=None)
+    _threads._state["t"] = -1.0
+
+    def sample(now: float, busy_ticks: int, idle_ticks: int, own: float) -> None:
+        # user nice system idle iowait irq softirq steal: busy in 'user', idle in 'idle'
+        path.write_text(f"cpu  {busy_ticks} 0 0 {idle_ticks} 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n")
+        clock["now"], clock["own"] = now, own
+
+    yield sample
+    _threads._busy.update(t=None, busy=None, own=None, value=None)
+    _threads._state["t"] = -1.0
+
+
+def test_others_busy_is_the_busy_time_this_process_did_not_use(proc_stat) -> None:
+    proc_stat(100.0, busy_ticks=1000, idle_ticks=5000, own=1.0)
+    assert _threads.others_busy() is None  # one reading: no interval yet
+    # 1 s later: 2 s of CPU busy (both cores), 1 s of it ours -> the others kept one core busy
+    proc_stat(101.0, busy_ticks=1200, idle_ticks=5000, own=2.0)
+    assert _threads.others_busy() == pytest.approx(1.0)
+    assert _threads.cpu_shared()
+    assert _threads.engine_threads(2, 1.0) == 1  # an OpenMP call: the one core the others leave
+    assert _threads.engine_threads(2, 1.0, job_seconds=_threads.LONG_JOB_S) == 2  # long pool jobs keep both
+    proc_stat(101.05, busy_ticks=1300, idle_ticks=5000, own=2.0)
+    assert _threads.others_busy() == pytest.approx(1.0)  # within 0.1 s: the previous value, no new reading
+    # the next second: all the busy time was ours (our own spinning workers do not count as others)
+    proc_stat(102.0, busy_ticks=1400, idle_ticks=5000, own=4.0)
+    assert _threads.others_busy() == pytest.approx(0.0)
+    assert not _threads.cpu_shared() and _threads.engine_threads(2, 1.0) == 2
+
+
+def test_others_busy_leaves_the_free_cores_on_a_large_machine(proc_stat, monkeypatch) -> None:
+    monkeypatch.setattr(_threads, "cpu_count", lambda: 16)
+    proc_stat(100.0, busy_ticks=0, idle_ticks=0, own=0.0)
+    _threads.others_busy()
+    proc_stat(101.0, busy_ticks=300, idle_ticks=1300, own=0.0)  # others: 3 cores
+    assert _threads.engine_threads(16, 1.0) == 13
+    assert _threads.engine_threads(4, 1.0) == 4
+
+
+def test_others_busy_without_proc_stat_is_none(proc_stat, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(_threads, "_STAT", str(tmp_path / "missing"))
+    assert _threads.others_busy() is None
+    _threads._busy["t"] = -1.0  # force a new reading
+    assert _threads.others_busy() is None and _threads.engine_threads(2, 1.0) == 2
 
 
 def test_pressure_is_read_and_decides(psi) -> None:
