@@ -132,7 +132,8 @@ def lm_bank() -> tuple[np.ndarray, str]:
     >>> bank.shape, src
     ((48, 49, 49), 'filterbank.banks.lm()')
     """
-    return np.asarray(banks.lm().kernels, dtype=np.float64), "filterbank.banks.lm()"
+    # a copy: the bank's own array is read-only (torch warns on a view of it)
+    return np.array(banks.lm().kernels, dtype=np.float64), "filterbank.banks.lm()"
 
 
 def _cv2_loop(imgs: np.ndarray, bank: np.ndarray) -> np.ndarray:
