@@ -6,7 +6,8 @@ Usage::
     python scripts/speed_table.py benchmarks/results/cpu-amd-epyc-2core.json --write   # replace it in README.md
 
 The table sits in README.md between ``<!-- speed-table:begin -->`` and ``<!-- speed-table:end -->``;
-every number in it comes from the one JSON file (machine, threads, malloc mode and load from its header).
+the 3-D section's table (V1, V2) between ``<!-- volume-table:begin -->`` and ``<!-- volume-table:end -->``.
+Every number in both comes from the one JSON file (machine, threads, malloc mode and load from its header).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from filterbank._io import write_bytes_atomic
 
 BEGIN, END = "<!-- speed-table:begin -->", "<!-- speed-table:end -->"
+VBEGIN, VEND = "<!-- volume-table:begin -->", "<!-- volume-table:end -->"
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -59,21 +61,54 @@ def table(results: dict, source: str) -> str:
     return "\n".join(lines)
 
 
+def _volume_row(w: dict) -> str:
+    ours, *peers = w["rows"]
+    peer_text = "; ".join(
+        f"{r['contender']} {_ms(r['median_s'])}"
+        + (f" (extrapolated from 1/{r['extrapolated_x']:g} of the work)" if r.get("extrapolated_x", 1.0) != 1.0 else "")
+        for r in peers
+    )
+    targets = "; ".join(
+        f"{t['speedup']:.2f}x vs {t['peer']} (target {t['needed']:g}x: {'met' if t['met'] else 'NOT met'})"
+        for t in w["info"].get("targets", [])
+    )
+    title = w["title"].split(" ", 1)[1]
+    return f"| {w['key']} {title} | {w['info']['auto_method']} {_ms(ours['median_s'])} | {peer_text} | {targets} |"
+
+
+def volume_table(results: dict, source: str) -> str:
+    """The 3-D section's block: the V workloads of the same run."""
+    rows = [_volume_row(w) for w in results["workloads"] if w["key"].startswith("V")]
+    return "\n".join(
+        [
+            f"From `{source}`, the same run as the speed table below.",
+            "",
+            "| workload | filterbank (auto's method) | peers | speed-up |",
+            "|---|---|---|---|",
+            *rows,
+        ]
+    )
+
+
+def _replace(text: str, begin: str, end: str, block: str) -> str:
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    return text[:start] + "\n" + block + "\n" + text[stop:]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("results", help="a JSON file written by `filterbank bench --json`")
     ap.add_argument("--write", action="store_true", help="replace the table in README.md")
     args = ap.parse_args(argv)
     path = Path(args.results)
-    block = table(json.loads(path.read_text()), path.as_posix())
+    results = json.loads(path.read_text())
+    block, volumes = table(results, path.as_posix()), volume_table(results, path.as_posix())
     if not args.write:
-        print(block)
+        print(block + "\n\n" + volumes)
         return 0
-    text = README.read_text()
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    new = text[:start] + "\n" + block + "\n" + text[end:]
-    write_bytes_atomic(README, new.encode("utf-8"))
-    print(f"wrote the speed table of {README}")
+    text = _replace(README.read_text(), BEGIN, END, block)
+    write_bytes_atomic(README, _replace(text, VBEGIN, VEND, volumes).encode("utf-8"))
+    print(f"wrote the speed table and the 3-D table of {README}")
     return 0
 
 
