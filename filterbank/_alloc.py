@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import math
 import os
 import sys
 import threading
@@ -177,7 +178,7 @@ def empty_numpy(shape: tuple[int, ...], dtype: object) -> np.ndarray:
     dtype('uint8')
     """
     dt = np.dtype(cast("DTypeLike", dtype))
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    nbytes = math.prod(shape) * dt.itemsize  # Python ints: no numpy call on the hot path
     if nbytes < POOL_MIN_BYTES or pool_bytes() == 0:
         a = np.empty(shape, dtype=dt)
         advise_huge(a.ctypes.data, a.nbytes)
@@ -199,8 +200,8 @@ def empty(*shape: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     >>> empty(2, 3).shape
     torch.Size([2, 3])
     """
-    itemsize = torch.empty((), dtype=dtype).element_size()
-    nbytes = int(np.prod(shape, dtype=np.int64)) * itemsize
+    itemsize = dtype.itemsize
+    nbytes = math.prod(shape) * itemsize
     if nbytes < POOL_MIN_BYTES or pool_bytes() == 0 or dtype not in _NUMPY_OF:
         t = torch.empty(*shape, dtype=dtype)
         advise_huge(t.data_ptr(), nbytes)
