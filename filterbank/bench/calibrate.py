@@ -35,7 +35,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -48,6 +47,7 @@ import torch.nn.functional as F
 
 from filterbank import plan
 from filterbank.bench import planner
+from filterbank.bench.timing import cpu_name
 from filterbank.functional import filter2d
 from filterbank.plan import opencv
 from filterbank.plan.chooser import LARGE_PLANE
@@ -64,16 +64,6 @@ def _time(fn, reps: int = 5) -> float:
         fn()
         ts.append(time.perf_counter() - t0)
     return min(ts)  # best of: the least disturbed by other work on a shared machine
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def calibrate(reps: int = 7) -> dict[str, object]:
@@ -149,7 +139,7 @@ def calibrate(reps: int = 7) -> dict[str, object]:
     costs["method_call"] = plan.COSTS["method_call"] = calibrate_fixed()
     costs["method_scale"] = calibrate_scales(max(3, reps // 2))
     costs["machine"] = (
-        f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, float32 "
+        f"{cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, float32 "
         f"(filterbank.bench.calibrate, {time.strftime('%Y-%m-%d')})"
     )
     plan.COSTS.update(costs)

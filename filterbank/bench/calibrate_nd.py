@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from filterbank import plan
-from filterbank.bench.calibrate import _cpu_name
+from filterbank.bench.timing import cpu_name
 from filterbank.plan.costs import write_costs_nd
 
 __all__ = ["calibrate", "costs_nd", "main"]
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         print(key, value)
     if args.write:
         machine = (
-            f"{_cpu_name()}, torch {torch.__version__}, float32 "
+            f"{cpu_name()}, torch {torch.__version__}, float32 "
             f"(filterbank.bench.calibrate_nd, {time.strftime('%Y-%m-%d')}, scaled to plan.COSTS)"
         )
         print(f"wrote {write_costs_nd(costs_nd(measured, machine))}")

@@ -9,7 +9,6 @@ import platform
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -17,7 +16,7 @@ import torch
 
 from . import planner
 from .report import table, write_json
-from .timing import measure_memory, memory_probe, run_workload, tune_malloc
+from .timing import cpu_name, measure_memory, memory_probe, run_workload, tune_malloc
 from .workloads import WORKLOADS, build, optional_kornia
 
 __all__ = ["build_parser", "main"]
@@ -83,23 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _cpu_name() -> str:
-    try:
-        return next(
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        return "unknown CPU"
-
-
 def _header(args: argparse.Namespace, device: torch.device, threads: int, tuned: bool) -> str:
     kn = optional_kornia()
     gpu = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
-        f"machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()}; threads {threads}; device {device}{gpu}"
+        f"machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()}; threads {threads}; device {device}{gpu}"
         f"\ntorch {torch.__version__}, OpenCV {cv2.__version__}, kornia {kn.__version__ if kn else 'absent'}, "
         f"{args.reps} reps (median), {args.warmup} warm-up, malloc {'tuned' if tuned else 'default'}, "
         f"{args.load} busy processes beside (--load), 1-min load average {load:.2f} at the start"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import platform
 import subprocess
 import sys
 import threading
@@ -25,7 +26,25 @@ import torch
 
 from .workloads import Workload, build
 
-__all__ = ["measure_memory", "memory_probe", "peak_memory", "run_workload", "tune_malloc"]
+__all__ = ["cpu_name", "measure_memory", "memory_probe", "peak_memory", "run_workload", "tune_malloc"]
+
+
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what :func:`platform.processor` says, for result headers.
+
+    Examples
+    --------
+    >>> isinstance(cpu_name(), str) and cpu_name() != ""
+    True
+    """
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding this copy of filterbank
 
