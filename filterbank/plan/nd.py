@@ -464,10 +464,10 @@ def _fft_pairs(x: torch.Tensor, k: torch.Tensor, fs: tuple[int, ...], out_s: tup
     """
     m, g = x.shape[:2]
     n = k.shape[1]
-    dims = tuple(range(-len(fs), 0))
-    crop = (Ellipsis, *(slice(0, v) for v in out_s))
     if x.device.type == "cpu" and math.prod(fs) >= SCIPY_FFT_MIN:
         return _fft_pairs_scipy(x, k, out_s, n)
+    dims = tuple(range(-len(fs), 0))
+    crop = (Ellipsis, *(slice(0, v) for v in out_s))
     spec = _paired_spectra(k, fs)  # (G, P, *fs)
     pairs = spec.shape[1]
     X = torch.fft.fftn(x, s=fs, dim=dims)  # (M, G, *fs)
@@ -585,20 +585,16 @@ def _fft_pairs_scipy(x: torch.Tensor, k: torch.Tensor, out_s: tuple[int, ...], n
     on = out.numpy()
     local = threading.local()
 
-    def buffers() -> tuple[np.ndarray, np.ndarray]:
-        bufs = getattr(local, "bufs", None)
-        if bufs is None or bufs[0].dtype != cdtype:
-            bufs = local.bufs = (np.empty(ts, cdtype), np.empty(ts, cdtype))
-        return bufs
+    def buffer() -> np.ndarray:
+        """This thread's product buffer (one per thread and call), transformed in place."""
+        buf = getattr(local, "buf", None)
+        if buf is None:
+            buf = local.buf = np.empty(ts, cdtype)
+        return buf
 
-    def forward(i: int, j: int, s: tuple[int, ...], dst: np.ndarray | None = None) -> np.ndarray:
+    def forward(i: int, j: int, s: tuple[int, ...]) -> np.ndarray:
         window: tuple[int | slice, ...] = (i, j, *(slice(a, a + t) for a, t in zip(s, ts, strict=True)))
-        src = xn[window]
-        spec_x = scipy.fft.fftn(src, s=ts, axes=axes, workers=1)
-        if dst is None:
-            return spec_x
-        dst[...] = spec_x
-        return dst
+        return scipy.fft.fftn(xn[window], s=ts, axes=axes, workers=1)  # zero-padded to the tile's length
 
     def inverse(X: np.ndarray, i: int, j: int, s: tuple[int, ...], p: int, buf: np.ndarray) -> None:
         np.multiply(X, spec[j if spec.shape[0] > 1 else 0, p], out=buf)
@@ -615,8 +611,7 @@ def _fft_pairs_scipy(x: torch.Tensor, k: torch.Tensor, out_s: tuple[int, ...], n
     if len(units) >= 2 * threads:
 
         def unit(i: int, j: int, s: tuple[int, ...]) -> None:
-            fwd, buf = buffers()
-            X = forward(i, j, s, fwd)
+            X, buf = forward(i, j, s), buffer()
             for p in range(pairs):
                 inverse(X, i, j, s, p, buf)
 
@@ -625,7 +620,7 @@ def _fft_pairs_scipy(x: torch.Tensor, k: torch.Tensor, out_s: tuple[int, ...], n
         spectra = [forward(*u) for u in units]
 
         def one(X: np.ndarray, u: tuple[int, int, tuple[int, ...]], p: int) -> None:
-            inverse(X, *u, p, buffers()[1])
+            inverse(X, *u, p, buffer())
 
         jobs = [functools.partial(one, X, u, p) for X, u in zip(spectra, units, strict=True) for p in range(pairs)]
         _threads.run_jobs(jobs, threads)
