@@ -17,7 +17,7 @@ PER_PLANE_MIN = 1 << 16
 
 
 def _per_plane(x: torch.Tensor, k: torch.Tensor) -> bool:
-    """Whether a shared 2-D bank on a CPU batch runs plane by plane (one thread, outside autograd).
+    """Whether a shared 2-D bank (``G == 1``) on a CPU batch runs plane by plane (one thread, outside autograd).
 
     Measured on the 2-core VM (torch 2.13, oneDNN), one thread, one input channel: a batched
     ``F.conv2d`` falls off cliffs of 3-8x per multiply-add that depend on the batch and the
@@ -31,7 +31,6 @@ def _per_plane(x: torch.Tensor, k: torch.Tensor) -> bool:
         x.device.type == "cpu"
         and x.dim() == 4
         and x.shape[0] > 1
-        and x.shape[1] == 1
         and torch.get_num_threads() == 1
         and not (torch.is_grad_enabled() and (x.requires_grad or k.requires_grad))
         and k.shape[1] * (x.shape[2] - k.shape[2] + 1) * (x.shape[3] - k.shape[3] + 1) >= PER_PLANE_MIN
@@ -51,15 +50,14 @@ def _direct(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     m, g = x.shape[:2]
     n, ks = k.shape[1], tuple(k.shape[2:])
     conv = _CONV[len(ks)]
-    if g == 1 and _per_plane(x, k):
+    if g == 1:
         w = k.reshape(n, 1, *ks)
-        first = conv(x[:1], w)
-        out = torch.empty((m, *first.shape[1:]), dtype=first.dtype)
-        out[:1] = first
-        for i in range(1, m):
-            out[i : i + 1] = conv(x[i : i + 1], w)
-    elif g == 1:
-        out = conv(x, k.reshape(n, 1, *ks))
+        if _per_plane(x, k):
+            out = x.new_empty((m, n, *(a - b + 1 for a, b in zip(x.shape[2:], ks, strict=True))))
+            for i in range(m):
+                out[i : i + 1] = conv(x[i : i + 1], w)
+        else:
+            out = conv(x, w)
     else:
         out = conv(x, k.reshape(g * n, 1, *ks), groups=g)
     return out.reshape(m, g, n, *out.shape[2:])
