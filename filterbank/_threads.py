@@ -246,11 +246,12 @@ def engine_threads(available: int, seconds: float, job_seconds: float = 0.0) -> 
         return 1
     if job_seconds >= LONG_JOB_S:
         return cap
-    others = others_busy()
+    if not cpu_shared():
+        return cap
+    others = others_busy()  # the reading cpu_shared() just took (cached for 0.1 s)
     if others is not None and others >= OTHERS_BUSY:
         return max(1, min(cap, int(cpu_count() - others)))  # the cores the others leave
-    p = cpu_pressure()
-    return 1 if p is not None and p > SHARED_PRESSURE else cap
+    return 1  # only the pressure says so: no count of free cores
 
 
 # torch's intra-op count is an OpenMP setting of the calling thread (``omp_set_num_threads``), so each
