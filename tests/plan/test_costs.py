@@ -67,17 +67,30 @@ def test_default_write_goes_to_the_package_data_file(tmp_path: Path, monkeypatch
 
 
 @pytest.mark.parametrize(
-    "change, pattern",
+    "nd_table, change, pattern",
     [
-        (lambda t: t.pop("call"), r"`costs` must have the keys .*missing \['call'\]"),
-        (lambda t: t.update(direct_mac={}), r"`costs\['direct_mac'\]` must be a non-empty mapping"),
+        (False, lambda t: t.pop("call"), r"`costs` must have the keys .*missing \['call'\]"),
+        (False, lambda t: t.update(direct_mac={}), r"`costs\['direct_mac'\]` must be a non-empty mapping"),
+        (True, lambda t: t.pop("machine"), r"`costs_nd` must have the keys"),
+        (
+            True,
+            lambda t: t.update(fft_elem_log={1: 1.0, 3: 1.0}),
+            r"`costs_nd\['fft_elem_log'\]` must be a mapping with",
+        ),
+        (
+            True,
+            lambda t: t.update(direct_mac={1: {}, 2: None, 3: None}),
+            r"`costs_nd\['direct_mac'\]\[1\]` must be None",
+        ),
     ],
 )
-def test_bad_tables_are_refused(tmp_path: Path, change, pattern: str) -> None:
-    table = {**plan.COSTS}
+def test_bad_tables_are_refused(tmp_path: Path, nd_table: bool, change, pattern: str) -> None:
+    """A malformed 2-D or N-D table is refused by its writer, and nothing is written."""
+    table = {**(plan_costs.COSTS_ND if nd_table else plan.COSTS)}
     change(table)
+    write = plan_costs.write_costs_nd if nd_table else plan_costs.write_costs
     with pytest.raises(filterbank.ParameterError, match=pattern):
-        plan_costs.write_costs(table, tmp_path / "bad.json")
+        write(table, tmp_path / "bad.json")
     assert not (tmp_path / "bad.json").exists()
 
 
@@ -116,22 +129,6 @@ def test_each_writer_keeps_the_other_table(tmp_path: Path, monkeypatch) -> None:
     assert plan_costs.load_costs(path) == other
     assert plan_costs.load_costs_nd(path) == new_nd  # the N-D table is kept
     assert [p.name for p in tmp_path.iterdir()] == ["costs.json"]  # no temporary file left behind
-
-
-@pytest.mark.parametrize(
-    "change, pattern",
-    [
-        (lambda t: t.pop("machine"), r"`costs_nd` must have the keys"),
-        (lambda t: t.update(fft_elem_log={1: 1.0, 3: 1.0}), r"`costs_nd\['fft_elem_log'\]` must be a mapping with"),
-        (lambda t: t.update(direct_mac={1: {}, 2: None, 3: None}), r"`costs_nd\['direct_mac'\]\[1\]` must be None"),
-    ],
-)
-def test_bad_nd_tables_are_refused(tmp_path: Path, change, pattern: str) -> None:
-    table = {**plan_costs.COSTS_ND}
-    change(table)
-    with pytest.raises(filterbank.ParameterError, match=pattern):
-        plan_costs.write_costs_nd(table, tmp_path / "bad.json")
-    assert not (tmp_path / "bad.json").exists()
 
 
 def test_calibrate_nd_write_updates_the_nd_key(tmp_path: Path, monkeypatch, capsys) -> None:
