@@ -25,6 +25,7 @@ from .bank import FilterBank
 from .functional import filter1d, filter2d, filter3d
 from .inject import bake, export_plain, freeze, inject, inject_model, param_groups, unfreeze
 from .layers import FilterConv1d, FilterConv2d, FilterConv3d
+from .plan.measure import set_planner
 
 __version__ = "0.1.0"
 
@@ -55,6 +56,7 @@ __all__ = [
     "kernels",
     "param_groups",
     "parametric",
+    "set_planner",
     "set_threads",
     "unfreeze",
 ]

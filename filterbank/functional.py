@@ -12,10 +12,12 @@ and one core path (:func:`filterbank._core.filter_tensor`).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any, overload
 
+import cv2
 import numpy as np
 import torch
 
@@ -25,6 +27,7 @@ from . import plan as _plan
 from ._errors import DTypeError, ParameterError, ShapeError, UnknownNameError
 from ._types import OPENCV_DFT_TAPS, KernelLike
 from ._validate import as_float, finite_kernel
+from .plan import measure as _measure
 from .plan import nd as _plan_nd
 from .plan import opencv as _opencv
 
@@ -282,6 +285,7 @@ def _decide(
     the OpenCV engine among the candidates, for the padded shape the torch path would use
     (every plane a batch item). A kernel that needs its gradient takes the full path.
     """
+    call = (image, kernel, border, anchor, value, out_dtype)  # as given: what a measured run passes on
     border = _borders.normalize_border(border)
     value = as_float("value", value)
     if method not in _plan.METHODS:
@@ -314,11 +318,34 @@ def _decide(
     top, bottom, left, right = _borders.padding_for((kt.shape[-2], kt.shape[-1]), anchor)
     shape = (planes, 1, h + top + bottom, w + left + right)
     exact = not out_t.is_floating_point and kt.shape[-1] * kt.shape[-2] < OPENCV_DFT_TAPS
-    choice = _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))[0]
-    if choice not in ("opencv", _plan.OPENCV_SEPARABLE):
-        return choice  # a torch method: the full path runs it forced, without estimating again
-    sep = choice == _plan.OPENCV_SEPARABLE
-    return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value, separable=sep)
+    choice, _, p = _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))
+
+    def engine(m: str) -> _opencv.CvPlan | str:
+        if m not in ("opencv", _plan.OPENCV_SEPARABLE):
+            return m  # a torch method: the full path runs it forced, without estimating again
+        sep = m == _plan.OPENCV_SEPARABLE
+        return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value, separable=sep)
+
+    short = _measure.shortlist(p.estimates) if _measure.planner() == "measure" else []
+    if len(short) < 2:
+        return engine(choice)
+    engines = {m: engine(m) for m in short}
+    runs = {m: functools.partial(_run_engine, e, call) for m, e in engines.items()}
+    # what the timing depends on: the work (shapes, dtypes, border, the shortlist and its estimates, which
+    # carry the factor ranks) and the threads; not the kernel's values (a kernel too large for the fast
+    # path's key, or a list, is then measured once, not at every call)
+    threads = (torch.get_num_threads(), cv2.getNumThreads())
+    sig = (type(image), src_t, out_t, shape, tuple(kt.shape), border, value, *threads)
+    key = (*sig, tuple((m, float(f"{p.estimates[m]:.3g}")) for m in short))
+    return engines[_measure.decided(key, runs, p.estimates[short[0]])]
+
+
+def _run_engine(e: _opencv.CvPlan | str, call: tuple[Any, ...]) -> object:
+    """One run of a call on a decided engine (an OpenCV plan or a torch method): what measuring times."""
+    image, kernel, border, anchor, value, out_dtype = call
+    if isinstance(e, _opencv.CvPlan):
+        return _opencv.run_fast(e, image) if isinstance(image, np.ndarray) else _opencv.run_tensor(e, image)
+    return _filter(image, kernel, 2, border, anchor, value, out_dtype, e)
 
 
 def _numpy_out_dtype(image: np.ndarray, out_dtype: Any, d: int = 2) -> np.dtype:

@@ -5,7 +5,10 @@ kind, dtype, threads) the sweep times ``filter2d(x, bank, method=m)`` for ``auto
 and for every method the planner may use for that case (its accuracy rules decide:
 no FFT in float32 below 130 taps, only exact-order methods for integer outputs,
 ``separable`` only for rank-1 banks), interleaved repetition by repetition, and
-reports the ratio of ``auto``'s median to the best median. A forced method whose
+reports the ratio of ``auto``'s median to the best median, for ``auto`` under the cost
+model (the default planner) and under the measuring planner
+(:func:`filterbank.set_planner` ``("measure")``, whose first call per case measures and
+is the untimed warm-up); the exit status is the cost model's. A forced method whose
 estimated time exceeds both :data:`SKIP_S` and :data:`SKIP_FACTOR` times ``auto``'s
 estimate is not run (a direct 63x63 sum over a 4096^2 image would take minutes) and
 is listed as skipped.
@@ -38,6 +41,7 @@ from .._errors import UnknownNameError
 from .._io import write_bytes_atomic
 from .._types import OPENCV_DFT_TAPS
 from ..functional import filter2d
+from ..plan import measure
 
 #: Largest output (elements) a case may produce: keeps the sweep within memory and minutes.
 MAX_OUT = 1 << 24
@@ -51,6 +55,9 @@ KINDS = ("separable", "lowrank", "general")
 
 #: ``auto`` may take at most this many times the best method's median on any case.
 LIMIT = 1.2
+
+#: The timing names of ``auto`` under the cost model (the default planner) and under the measuring planner.
+AUTO, MEASURED = "auto", "auto:measure"
 
 __all__ = [
     "FAST_GRID",
@@ -105,13 +112,19 @@ class Result:
 
     @property
     def best(self) -> tuple[str, float]:
-        forced = {m: t for m, t in self.times.items() if m != "auto"}
+        forced = {m: t for m, t in self.times.items() if m not in (AUTO, MEASURED)}
         m = min(forced, key=forced.__getitem__)
         return m, forced[m]
 
     @property
     def ratio(self) -> float:
-        return self.times["auto"] / self.best[1]
+        return self.times[AUTO] / self.best[1]
+
+    @property
+    def ratio_measured(self) -> float:
+        """``auto`` under the measuring planner (:func:`filterbank.plan.measure.set_planner`) / the best
+        method; NaN where it was not timed."""
+        return self.times[MEASURED] / self.best[1] if MEASURED in self.times else float("nan")
 
 
 def bank_for(kind: str, ksize: int, n: int, seed: int = 0) -> np.ndarray:
@@ -254,7 +267,10 @@ def run_case(case: Case, reps: int = 5, budget_s: float = 3.0) -> Result:
         for m in methods:
             e = est.get(m, 0.0)
             (skipped if e > SKIP_S and e > SKIP_FACTOR * auto_est else run).append(m)
-        fns: dict[str, Callable[[], object]] = {"auto": lambda: filter2d(x, bank, method="auto")}
+        fns: dict[str, Callable[[], object]] = {
+            AUTO: functools.partial(_auto, x, bank, "estimate"),
+            MEASURED: functools.partial(_auto, x, bank, "measure"),  # its first (warm-up) call measures
+        }
         for m in run:
             fns[m] = functools.partial(filter2d, x, bank, method=m)
         return Result(case, choice, _median_times(fns, reps, budget_s), skipped)
@@ -263,20 +279,40 @@ def run_case(case: Case, reps: int = 5, budget_s: float = 3.0) -> Result:
         cv2.setNumThreads(before[1])
 
 
+def _auto(x: torch.Tensor, bank: np.ndarray, name: str) -> object:
+    """``filter2d(x, bank)`` with ``method="auto"`` under the planner ``name`` (the one in force is restored)."""
+    previous = measure.set_planner(name)
+    try:
+        return filter2d(x, bank, method="auto")
+    finally:
+        measure.set_planner(previous)
+
+
 def report(results: Sequence[Result], limit: float = 1.2) -> str:
-    lines = [f"{'case':58s} {'auto':>10s} {'auto ms':>9s} {'best':>10s} {'best ms':>9s} {'ratio':>6s}"]
+    """The sweep's table, worst ``auto`` ratio first, and a summary of both planners.
+
+    ``ratio`` is ``auto`` (the cost model) over the best method; ``measured`` is ``auto``
+    under the measuring planner over the same best.
+    """
+    head = f"{'case':58s} {'auto':>10s} {'auto ms':>9s} {'best':>10s} {'best ms':>9s} {'ratio':>6s} {'measured':>8s}"
+    lines = [head]
     for r in sorted(results, key=lambda r: -r.ratio):
         bm, bt = r.best
         flag = "  <-- over" if r.ratio > limit else ""
         lines.append(
-            f"{r.case.label:58s} {r.auto_method:>10s} {r.times['auto'] * 1e3:9.2f} {bm:>10s} {bt * 1e3:9.2f} "
-            f"{r.ratio:6.2f}{flag}"
+            f"{r.case.label:58s} {r.auto_method:>10s} {r.times[AUTO] * 1e3:9.2f} {bm:>10s} {bt * 1e3:9.2f} "
+            f"{r.ratio:6.2f} {r.ratio_measured:8.2f}{flag}"
         )
     worst = max(results, key=lambda r: r.ratio)
     over = sum(r.ratio > limit for r in results)
     lines.append(
         f"\n{len(results)} cases; worst auto/best = {worst.ratio:.2f} ({worst.case.label}); {over} over {limit}x"
     )
+    timed = [r for r in results if MEASURED in r.times]
+    if timed:
+        wm = max(timed, key=lambda r: r.ratio_measured)
+        over_m = sum(r.ratio_measured > limit for r in timed)
+        lines.append(f"measuring planner: worst = {wm.ratio_measured:.2f} ({wm.case.label}); {over_m} over {limit}x")
     return "\n".join(lines)
 
 
@@ -302,7 +338,14 @@ def run(
     print(report(results, LIMIT))
     if json_path:
         out: list[dict[str, Any]] = [
-            {**asdict(r.case), "auto": r.auto_method, "times_s": r.times, "skipped": r.skipped, "ratio": r.ratio}
+            {
+                **asdict(r.case),
+                "auto": r.auto_method,
+                "times_s": r.times,
+                "skipped": r.skipped,
+                "ratio": r.ratio,
+                "ratio_measured": r.ratio_measured,
+            }
             for r in results
         ]
         p = write_bytes_atomic(Path(json_path), (json.dumps(out, indent=1) + "\n").encode("utf-8"))

@@ -70,6 +70,7 @@ from .. import borders as _borders
 from .._errors import DTypeError, ParameterError, ShapeError
 from .._types import OPENCV_DFT_TAPS
 from .._validate import as_float
+from . import measure as _measure
 from .accuracy import _budget
 from .factors import _factors
 
@@ -629,6 +630,14 @@ def _fast_key(image: object, kernel: object, border: object, anchor: object, val
     )
 
 
+def _planner_key(method: str) -> tuple[object, ...]:
+    """What an ``auto`` decision depends on beyond the call: the planner, and for a measured one the thread
+    counts it was timed at."""
+    if method != "auto" or _measure.planner() == "estimate":
+        return ()
+    return ("measure", torch.get_num_threads(), cv2.getNumThreads())
+
+
 def _always_opencv(
     image: np.ndarray, kernel: object, border: object, anchor: object, value: object, out: object, method: str
 ) -> CvPlan:
@@ -671,7 +680,7 @@ def fast_plan(
     """
     try:
         # the decision function is part of the key: its validation is what a hit skips
-        key = (*_fast_key(image, kernel, border, anchor, value, out_dtype), method, decide)
+        key = (*_fast_key(image, kernel, border, anchor, value, out_dtype), method, decide, _planner_key(method))
         return _FAST[key]
     except (AttributeError, TypeError):  # no cheap key: decide each time
         return decide(image, kernel, border, anchor, value, out_dtype, method)
