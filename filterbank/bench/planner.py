@@ -210,15 +210,21 @@ def make_input(case: Case) -> torch.Tensor:
 
 
 def _median_times(fns: dict[str, Callable[[], object]], reps: int, budget_s: float) -> dict[str, float]:
-    """Interleaved medians (one warm-up each); fewer repetitions when a round exceeds ``budget_s``."""
+    """Interleaved medians (one warm-up each); fewer repetitions when a round exceeds ``budget_s``.
+
+    Each round starts one contender later than the previous one, so that no contender always
+    follows the same other (a thread pool left spinning or asleep by the one before changes
+    a short call's time).
+    """
     for fn in fns.values():
         fn()
+    names = list(fns)
     times: dict[str, list[float]] = {m: [] for m in fns}
     t_start = time.perf_counter()
     for r in range(reps):
-        for m, fn in fns.items():
+        for m in names[r % len(names) :] + names[: r % len(names)]:
             t0 = time.perf_counter()
-            fn()
+            fns[m]()
             times[m].append(time.perf_counter() - t0)
         if r >= 2 and time.perf_counter() - t_start > budget_s:
             break

@@ -6,7 +6,9 @@ is added), and on CPU inputs a fifth engine is ``cv2.filter2D`` itself:
 
 ``direct``
     One ``F.conv2d`` in which every image is a batch item and every kernel an
-    output channel. In float32 on CPU it equals ``cv2.filter2D`` bit for bit for
+    output channel (on the CPU, a large output is computed by calls of a few MiB
+    each into one recycled buffer: the same values, without the page faults of a
+    fresh output). In float32 on CPU it equals ``cv2.filter2D`` bit for bit for
     kernels up to 11x11. The only method used for integer outputs below
     ``OPENCV_DFT_TAPS`` taps (where the parity bound is exact) and for half precision.
 ``separable``

@@ -122,7 +122,7 @@ def _opencv_seconds(calls: int, pixels: int, padded: int, taps: int, dtypes: tup
         # OpenCV's DFT transforms the image with its border: n log n of the padded area
         per_call = padded * math.log2(max(padded, 2)) * float(COSTS["cv_dft_px"]) * f64  # type: ignore[arg-type]
         return calls * (float(COSTS["cv_call"]) + per_call)  # type: ignore[arg-type]
-    per_px = _direct_mac(taps, "cv_tap") * taps * f64
+    per_px = _direct_mac(taps, "cv_tap" if src.is_floating_point else "cv_tap_int") * taps * f64
     # one-thread seconds, like every constant of the table: the engines share one thread policy
     return calls * float(COSTS["cv_call"]) + calls * pixels * per_px  # type: ignore[arg-type]
 

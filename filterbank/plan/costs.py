@@ -15,7 +15,9 @@ primitive, measured by ``python -m filterbank.bench.calibrate`` on the machine i
 - ``cmul_elem``: seconds per complex multiply of spectra;
 - ``cv_call``: the fixed cost of one ``cv2.filter2D`` call (the OpenCV engine);
 - ``cv_tap``: seconds per output pixel and kernel tap of ``cv2.filter2D``'s direct sum on one
-  thread, per kernel area (taps);
+  thread, per kernel area (taps), for float input;
+- ``cv_tap_int``: the same for integer input (uint8, uint16, int16), which OpenCV converts on the
+  way in (measured 1.9-2.5x ``cv_tap`` from 3x3 to 11x11);
 - ``cv_dft_px``: seconds per ``n log2 n`` of the padded image's pixels on ``cv2.filter2D``'s DFT path
   (one thread);
 - ``cv_sep_tap``: seconds per output pixel and ``kh + kw`` taps of ``cv2.sepFilter2D`` on float32
@@ -79,6 +81,7 @@ COST_KEYS: tuple[str, ...] = (
     "call",
     "cv_call",
     "cv_tap",
+    "cv_tap_int",
     "cv_dft_px",
     "cv_sep_tap",
     "method_scale",
@@ -86,7 +89,7 @@ COST_KEYS: tuple[str, ...] = (
 )
 
 #: Keys whose value is a table ``{taps: seconds}``.
-TABLE_KEYS: tuple[str, ...] = ("direct_mac", "direct_mac1", "cv_tap")
+TABLE_KEYS: tuple[str, ...] = ("direct_mac", "direct_mac1", "cv_tap", "cv_tap_int")
 
 #: The top-level key of ``costs.json`` that holds the N-D table (:data:`COSTS_ND`).
 ND_KEY = "nd"

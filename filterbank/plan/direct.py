@@ -1,44 +1,68 @@
 """Direct execution: one (grouped) ``F.conv1d`` / ``F.conv2d`` / ``F.conv3d``, OpenCV's summation order below its
-DFT threshold; a shared 2-D bank on a one-thread CPU batch, one ``F.conv2d`` per plane (:func:`_per_plane`)."""
+DFT threshold; a shared 2-D bank whose output is large runs as calls of a few MiB each (:func:`_chunks`)."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
+from .. import _alloc
+
 __all__: list[str] = []
 
 #: The torch convolution for 1, 2 or 3 spatial axes.
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
+#: Bytes of output one ``F.conv2d`` call of a chunked bank produces at most (see :func:`_chunks`).
+CHUNK_BYTES = 4 << 20
 
-#: Output values per plane from which a one-thread CPU bank runs one ``F.conv2d`` per plane.
-PER_PLANE_MIN = 1 << 16
+#: A plane's output channels are split into chunks of at least this many (fewer run slower per multiply-add).
+MIN_CHANNELS = 16
 
 
-def _per_plane(x: torch.Tensor, k: torch.Tensor) -> bool:
-    """Whether a shared 2-D bank (``G == 1``) on a CPU batch runs plane by plane (one thread, outside autograd).
+def _chunks(x: torch.Tensor, k: torch.Tensor) -> tuple[int, int] | None:
+    """``(planes, kernels)`` per ``F.conv2d`` call for a shared 2-D bank (``G == 1``) on a CPU batch outside
+    autograd whose output exceeds :data:`CHUNK_BYTES`; None for one call.
 
-    Measured on the 2-core VM (torch 2.13, oneDNN), one thread, one input channel: a batched
-    ``F.conv2d`` falls off cliffs of 3-8x per multiply-add that depend on the batch and the
-    output channels (32 kernels of 7x7 on 128^2: 4.6e-11 s a multiply-add for 1-4 planes per
-    call, 1.9e-10 for 8-24), while one call per plane stayed on the fast side: 0.99-4.2x the
-    batched call's speed on 10 shapes (3x3 x 8 on 24 x 128^2: 28.5 -> 6.8 ms; 3x3 x 3 on
-    192 x 256^2: 699 -> 312 ms; 15x15 x 32 on 24 x 128^2: 169 -> 171 ms). On two threads the
-    batched call was as often faster (0.5-2.7x), so it is kept there.
+    Planes are grouped so that a call's output stays within :data:`CHUNK_BYTES`; a plane
+    whose own output is larger runs its kernels in chunks of at least :data:`MIN_CHANNELS`.
+    Each call's output is copied into one output recycled by :mod:`filterbank._alloc`.
+
+    Why: ``F.conv2d`` allocates its output afresh, and on the 2-core KVM guest a fresh
+    64 MiB tensor costs 44 ms of page faults against 6.5 ms to fill an existing one, while
+    a few-MiB result is reused by malloc and stays in cache. Measured, one input channel,
+    medians, against one batched call (1 thread / 2 threads): 64 x 256^2 with 3 kernels of
+    3x3 192 -> 49 / 115 -> 18 ms; 64 x 32^2 with 128 of 3x3 78 -> 13 / 34 -> 5.6 ms; 4 x
+    256^2 with 64 of 7x7 128 -> 54 / 102 -> 22 ms; 8 x 128^2 with 128 of 7x7 128 -> 148 /
+    92 -> 83 ms; 24 x 128^2 with 8 of 3x3 5.2 -> 5.7 / 2.3 -> 2.1 ms. Splitting a plane's
+    kernels below 16 a call was up to 7x slower (a 1024^2 plane, 8 kernels of 15x15, one
+    per call: 197 -> 1376 ms), so one plane with fewer kernels stays one call. The values
+    are the batched call's, bit for bit (every split of planes and kernels tried, 3x3 to
+    11x11, 1 and 2 threads).
+
+    Examples
+    --------
+    >>> _chunks(torch.empty(64, 1, 258, 258), torch.empty(1, 3, 3, 3))  # 786 KiB a plane: 5 planes a call
+    (5, 3)
+    >>> _chunks(torch.empty(2, 1, 10, 10), torch.empty(1, 3, 3, 3)) is None  # small: one call
+    True
     """
-    return (
-        x.device.type == "cpu"
-        and x.dim() == 4
-        and x.shape[0] > 1
-        and torch.get_num_threads() == 1
-        and not (torch.is_grad_enabled() and (x.requires_grad or k.requires_grad))
-        and k.shape[1] * (x.shape[2] - k.shape[2] + 1) * (x.shape[3] - k.shape[3] + 1) >= PER_PLANE_MIN
-    )
+    if x.device.type != "cpu" or x.dim() != 4 or k.shape[0] != 1:
+        return None
+    if torch.is_grad_enabled() and (x.requires_grad or k.requires_grad):
+        return None
+    m, n = x.shape[0], k.shape[1]
+    plane = (x.shape[2] - k.shape[2] + 1) * (x.shape[3] - k.shape[3] + 1) * x.element_size()
+    if m * n * plane <= CHUNK_BYTES:
+        return None
+    if n * plane <= CHUNK_BYTES:
+        return CHUNK_BYTES // (n * plane), n
+    c = max(MIN_CHANNELS, CHUNK_BYTES // plane)
+    return None if c >= n and m == 1 else (1, min(c, n))
 
 
 def _direct(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S) in one (grouped) ``F.conv{1,2,3}d``.
+    """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S) in one (grouped) ``F.conv{1,2,3}d``, or in chunks.
 
     Examples
     --------
@@ -52,12 +76,16 @@ def _direct(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     conv = _CONV[len(ks)]
     if g == 1:
         w = k.reshape(n, 1, *ks)
-        if _per_plane(x, k):
-            out = x.new_empty((m, n, *(a - b + 1 for a, b in zip(x.shape[2:], ks, strict=True))))
-            for i in range(m):
-                out[i : i + 1] = conv(x[i : i + 1], w)
-        else:
+        split = _chunks(x, k)
+        if split is None:
             out = conv(x, w)
+        else:
+            pb, c = split
+            h, wd = x.shape[2] - ks[0] + 1, x.shape[3] - ks[1] + 1
+            out = _alloc.empty(m, n, h, wd, dtype=x.dtype)
+            for i in range(0, m, pb):
+                for j in range(0, n, c):
+                    out[i : i + pb, j : j + c] = conv(x[i : i + pb], w[j : j + c])
     else:
         out = conv(x, k.reshape(g * n, 1, *ks), groups=g)
     return out.reshape(m, g, n, *out.shape[2:])

@@ -59,6 +59,7 @@ FIXED_COSTS = {
     "call": 5.48e-6,
     "cv_call": 3.0e-6,
     "cv_tap": {9: 1.2e-10, 25: 1.0e-10, 49: 1.0e-10, 121: 1.0e-10},
+    "cv_tap_int": {9: 1.2e-10, 25: 1.0e-10, 49: 1.0e-10, 121: 1.0e-10},
     "cv_dft_px": 1.0e-9,
     "cv_sep_tap": 1.0e-10,
     "method_scale": {},

@@ -15,7 +15,8 @@ from filterbank.plan import costs as plan_costs
 from filterbank.plan import nd
 
 EXPECTED_KEYS = {"machine", "direct_mac", "gemm_flop", "mem_elem", "axpy_elem", "fft_elem_log", "cmul_elem", "call"}
-EXPECTED_KEYS |= {"direct_mac1", "cv_call", "cv_tap", "cv_dft_px", "cv_sep_tap", "method_scale", "method_call"}
+EXPECTED_KEYS |= {"direct_mac1", "cv_call", "cv_tap", "cv_tap_int", "cv_dft_px", "cv_sep_tap"}
+EXPECTED_KEYS |= {"method_scale", "method_call"}
 
 
 def test_costs_json_round_trips_through_write_and_load(tmp_path: Path) -> None:
@@ -31,6 +32,7 @@ def test_costs_json_round_trips_through_write_and_load(tmp_path: Path) -> None:
         "call": 5.0e-6,
         "cv_call": 4.0e-6,
         "cv_tap": {121: 7.0e-11, 9: 1.25e-10},
+        "cv_tap_int": {121: 1.7e-10, 9: 2.5e-10},
         "cv_dft_px": 3.0e-8,
         "cv_sep_tap": 1.0e-10,
         "method_scale": {"separable": 2.5, "fft": 1.5},

@@ -27,36 +27,51 @@ def test_direct_equals_scipy_correlate(groups: int) -> None:
                 np.testing.assert_allclose(out[i, g, j], ref, rtol=0, atol=1e-12)
 
 
-def test_one_thread_cpu_bank_runs_plane_by_plane_with_the_batched_values() -> None:
-    """On one thread a shared bank over a CPU batch runs one F.conv2d per plane: the same values, bit for bit,
-    as the batched call; with two threads, under autograd, or for small planes it stays one call."""
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_large_shared_bank_runs_in_chunks_with_the_batched_values(monkeypatch, threads: int) -> None:
+    """Over CHUNK_BYTES of output a shared bank runs as several F.conv2d calls (planes grouped, a plane's
+    kernels split in chunks of at least MIN_CHANNELS): the same values, bit for bit, as one batched call
+    and as cv2.filter2D; under autograd, for grouped kernels or a small output it stays one call."""
+    import cv2
+
     import filterbank.plan.direct as d
 
     torch.manual_seed(3)
-    x = torch.rand(5, 1, 70, 70)
-    k = torch.randn(1, 16, 5, 5)
-    calls: list[int] = []
+    x = torch.rand(5, 1, 40, 40)
+    k = torch.randn(1, 40, 5, 5)
+    plane = 36 * 36 * 4  # bytes of one output map
+    calls: list[tuple[int, int]] = []
     conv = d._CONV[2]
+    monkeypatch.setitem(d._CONV, 2, lambda a, w, **kw: calls.append((a.shape[0], w.shape[0])) or conv(a, w, **kw))
     before = torch.get_num_threads()
     try:
-        d._CONV[2] = lambda a, w, **kw: calls.append(a.shape[0]) or conv(a, w, **kw)
-        torch.set_num_threads(1)
-        with torch.no_grad():
-            y = d._direct(x, k)
-        assert calls == [1] * 5  # plane by plane
-        assert torch.equal(y, conv(x, k.reshape(16, 1, 5, 5)).reshape(5, 1, 16, 66, 66))
+        torch.set_num_threads(threads)
+        ref = conv(x, k.reshape(40, 1, 5, 5)).reshape(5, 1, 40, 36, 36)
+        monkeypatch.setattr(d, "CHUNK_BYTES", 2 * 40 * plane)  # two planes of 40 maps a call
+        assert torch.equal(d._direct(x, k), ref)
+        assert calls == [(2, 40), (2, 40), (1, 40)]
+        calls.clear()
+        monkeypatch.setattr(d, "CHUNK_BYTES", 17 * plane)  # a plane's 40 maps in chunks of 17, 17, 6
+        assert torch.equal(d._direct(x, k), ref)
+        assert calls == [(1, 17), (1, 17), (1, 6)] * 5
+        calls.clear()
+        monkeypatch.setattr(d, "CHUNK_BYTES", 4 * plane)  # chunks never below MIN_CHANNELS (16)
+        assert torch.equal(d._direct(x, k), ref)
+        assert calls == [(1, 16), (1, 16), (1, 8)] * 5
+        calls.clear()
+        assert torch.equal(d._direct(x[:1], k[:, :8]), ref[:1, :, :8])  # one plane of 8 < 16 maps: one call
+        assert calls == [(1, 8)]
         calls.clear()
         kg = k.clone().requires_grad_(True)
         d._direct(x, kg)  # autograd: one batched call
-        assert calls == [5]
-        calls.clear()
-        d._direct(x[:, :, :10, :10], k)  # 16 x 6 x 6 outputs a plane: below PER_PLANE_MIN
-        assert calls == [5]
-        calls.clear()
-        torch.set_num_threads(2)
-        with torch.no_grad():
-            d._direct(x, k)  # two threads: one batched call
-        assert calls == [5]
+        d._direct(x.expand(5, 2, 40, 40), k.expand(2, 40, 5, 5))  # grouped: one call
+        assert calls == [(5, 40), (5, 80)]
+        # against OpenCV: the chunked direct sum is cv2.filter2D's, bit for bit (float32, 5x5)
+        ks = k[0].numpy()
+        y = d._direct(x, k)[:, 0]
+        for b in range(5):
+            for j in range(0, 40, 13):
+                full = cv2.filter2D(x[b, 0].numpy(), -1, ks[j], borderType=cv2.BORDER_CONSTANT)
+                assert np.array_equal(y[b, j].numpy(), full[2:-2, 2:-2]), (b, j)
     finally:
-        d._CONV[2] = conv
         torch.set_num_threads(before)
