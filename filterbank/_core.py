@@ -14,16 +14,19 @@ the layer passes its depthwise weight as one bank per channel (``G == C``).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import cast
 
+import cv2
 import torch
 
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import ParameterError, ShapeError
 from ._types import OPENCV_DFT_TAPS
+from .plan import measure as _measure
 from .plan import nd as _plan_nd
 
 __all__ = ["border_value", "cast_kernels", "cast_output", "check_pixels", "compute_dtype", "filter_tensor", "route"]
@@ -243,7 +246,10 @@ def filter_tensor(
     # Integer outputs below OpenCV's DFT threshold round like OpenCV only through the direct sum
     # (or through OpenCV itself).
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
-    method = route(x, kernels, pad4, method, exact, out_dtype)
+    if method == "auto" and _measure.planner() == "measure":
+        method = _measured(x, kernels, pad4, border, value, exact, bias, out_dtype)
+    else:
+        method = route(x, kernels, pad4, method, exact, out_dtype)
     if method in ("opencv", _plan.OPENCV_SEPARABLE):
         # with a bias, an integer output is rounded once, after the bias (as on the torch path)
         integer_out = out_dtype is not None and not out_dtype.is_floating_point
@@ -318,8 +324,54 @@ def route(
         return method
     if pair is None:
         return "auto"
+    return _plan.choose(_planned_shape(x, kernels, padding), kernels, exact=exact, opencv=pair)[0]
+
+
+def _planned_shape(
+    x: torch.Tensor, kernels: torch.Tensor, padding: tuple[int, int, int, int]
+) -> tuple[int, int, int, int]:
+    """The padded ``(M, G, Hp, Wp)`` the planner weighs: every channel a batch item for a shared bank."""
     b, c, h, w = x.shape
-    g = kernels.shape[0]
     hp, wp = h + padding[0] + padding[1], w + padding[2] + padding[3]
-    shape = (b * c, 1, hp, wp) if g == 1 else (b, c, hp, wp)
-    return _plan.choose(shape, kernels, exact=exact, opencv=pair)[0]
+    return (b * c, 1, hp, wp) if kernels.shape[0] == 1 else (b, c, hp, wp)
+
+
+def _measured(
+    x: torch.Tensor,
+    kernels: torch.Tensor,
+    padding: tuple[int, int, int, int],
+    border: str,
+    value: float,
+    exact: bool,
+    bias: torch.Tensor | None,
+    out_dtype: torch.dtype | None,
+) -> str:
+    """``auto``'s method under the measuring planner (:mod:`filterbank.plan.measure`): the model's shortlist
+    timed on this call once per signature, for CPU calls the OpenCV engine can run outside autograd; else
+    :func:`route`'s choice."""
+    pair = _plan.opencv.eligible(x, kernels, padding, out_dtype)
+    grad = torch.is_grad_enabled() and (x.requires_grad or kernels.requires_grad)
+    if pair is None or grad:
+        return route(x, kernels, padding, "auto", exact, out_dtype)
+    choice, _, p = _plan.choose(_planned_shape(x, kernels, padding), kernels, exact=exact, opencv=pair)
+    short = _measure.shortlist(p.estimates)
+    if len(short) < 2:
+        return choice
+    threads = (torch.get_num_threads(), cv2.getNumThreads())
+    sig = ("core", tuple(x.shape), x.dtype, tuple(kernels.shape), kernels.dtype, padding, border, value)
+    key = (*sig, out_dtype, bias is None, *threads, tuple((m, float(f"{p.estimates[m]:.3g}")) for m in short))
+    runs = {
+        m: functools.partial(
+            filter_tensor,
+            x,
+            kernels,
+            padding=padding,
+            border=border,
+            value=value,
+            method=m,
+            bias=bias,
+            out_dtype=out_dtype,
+        )
+        for m in short
+    }
+    return _measure.decided(key, runs, p.estimates[short[0]])

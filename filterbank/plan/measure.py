@@ -8,7 +8,7 @@ processes and with oneDNN on or off; OpenCV's per-call overhead differs between 
 and large planes. Where such a step lies between two candidates, the model's choice can
 be 2x slower than the best allowed method.
 
-With :func:`set_planner` ``("measure")`` the first ``filter2d`` call of each signature
+With :func:`set_planner` ``("measure")`` the first ``filter2d`` / ``FilterConv2d`` call of each signature
 (kernel values, image shape and dtype, border, anchor, value, output dtype, thread counts)
 runs the model's best candidates on the call's own input (those estimated within
 :data:`SPREAD` of the best, at most :data:`MAX_CANDIDATES`), times them and keeps the
@@ -17,9 +17,9 @@ and FFTW's ``FFTW_MEASURE``, it is off by default: every candidate is within the
 rules (:mod:`~filterbank.plan.accuracy`), but two methods may differ in the last bits,
 so with measuring on, which of them a process uses depends on timing.
 
-Measuring applies to ``filter2d`` on CPU inputs (numpy arrays, CPU tensors) outside
-autograd, whose decisions are cached per signature; elsewhere (CUDA, autograd, 1-D and
-3-D, the layers) the model decides.
+Measuring applies to ``filter2d`` and the 2-D layers (``FilterConv2d``) on CPU inputs
+(numpy arrays, CPU tensors) outside autograd; elsewhere (CUDA, autograd, 1-D and 3-D)
+the model decides.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def set_planner(name: str) -> str:
     name : {"estimate", "measure"}
         ``"estimate"`` (the default; the environment variable ``FILTERBANK_PLANNER``,
         read at the first call, sets the initial one): the cost model chooses, the same method in every
-        process. ``"measure"``: the first ``filter2d`` call of each signature on a CPU
-        input outside autograd times the model's best candidates (at most
+        process. ``"measure"``: the first ``filter2d`` (or ``FilterConv2d``) call of each
+        signature on a CPU input outside autograd times the model's best candidates (at most
         :data:`MAX_CANDIDATES`, estimated within :data:`SPREAD` of the best) and keeps
         the fastest; it costs those runs once.
 

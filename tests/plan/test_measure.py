@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from filterbank import filter2d
+from filterbank import FilterConv2d, filter2d
 from filterbank._errors import UnknownNameError
 from filterbank.plan import measure
 from filterbank.plan import opencv as plan_cv
@@ -194,3 +194,34 @@ def test_a_measured_uint8_call_keeps_opencv_bits():
     y = filter2d(img, bank)
     ref = np.stack([cv2_reference(img, k, "reflect101") for k in bank], -1)
     np.testing.assert_array_equal(y, ref)
+
+
+def test_a_frozen_layer_at_inference_is_measured_once_and_returns_the_kept_method(monkeypatch):
+    """The layers' path (filterbank._core.filter_tensor) measures too: a frozen FilterConv2d with a bias under
+    no_grad keeps the method measured first, and its output is that method's forced output."""
+    spy = _Spy(1)
+    monkeypatch.setattr(measure, "fastest", spy)
+    x, bank = _bank_case()
+    x3 = x.reshape(2, 4, 40, 40)[:, :3].contiguous()
+    layer = FilterConv2d(bank, in_channels=3, bias=True)
+    with torch.no_grad():
+        layer.bias.uniform_(-1.0, 1.0)
+        measure.set_planner("measure")
+        y = layer(x3)
+        assert len(spy.calls) == 1 and len(spy.calls[0]) >= 2
+        kept = spy.calls[0][1]
+        assert torch.equal(layer(x3), y) and len(spy.calls) == 1  # cached
+        measure.set_planner("estimate")
+        forced = FilterConv2d(bank, in_channels=3, bias=True, method=kept)
+        forced.bias.copy_(layer.bias)
+        assert torch.equal(forced(x3), y), kept
+
+
+def test_a_layer_in_training_is_decided_by_the_model(monkeypatch):
+    spy = _Spy()
+    monkeypatch.setattr(measure, "fastest", spy)
+    x, bank = _bank_case()
+    layer = FilterConv2d(bank, in_channels=1, mode="trainable")
+    measure.set_planner("measure")
+    layer(x).square().mean().backward()
+    assert spy.calls == [] and layer.weight.grad is not None
