@@ -9,7 +9,8 @@ and large planes. Where such a step lies between two candidates, the model's cho
 be 2x slower than the best allowed method.
 
 With :func:`set_planner` ``("measure")`` the first ``filter2d`` / ``FilterConv2d`` call of each signature
-(kernel values, image shape and dtype, border, anchor, value, output dtype, thread counts)
+(image shape and dtype, kernel shape, border, padding, value, output dtype, thread counts, and the
+shortlist with its estimates, which carry the kernels' factor ranks)
 runs the model's best candidates on the call's own input (those estimated within
 :data:`SPREAD` of the best, at most :data:`MAX_CANDIDATES`), times them and keeps the
 fastest for every later call with that signature. Like ``torch.backends.cudnn.benchmark``
