@@ -118,6 +118,17 @@ def test_opencv_dft_threshold_follows_the_dtype_pair(fixed_costs) -> None:
     assert f64 == pytest.approx(3.0e-6 + 263 * 263 * math.log2(263 * 263) * 1.0e-9 * 2.0)  # float64 costs twice
 
 
+def test_opencv_integer_input_is_priced_by_its_own_tap_table(fixed_costs, monkeypatch) -> None:
+    """OpenCV's direct sum on integer input converts every pixel on the way in: ``cv_tap_int``, not ``cv_tap``."""
+    monkeypatch.setitem(plan.COSTS, "cv_tap_int", {9: 3.0e-10, 25: 2.5e-10, 49: 2.5e-10, 121: 2.5e-10})
+    shape, ksize = (4, 1, 130, 130), (2, 3, 3)
+    u8 = plan.estimate("opencv", shape, ksize, dtypes=(U8, U8))
+    f32 = plan.estimate("opencv", shape, ksize, dtypes=(F32, F32))
+    calls, pixels = 4 * 2, 128 * 128
+    assert u8 == pytest.approx(calls * 3.0e-6 + calls * pixels * 9 * 3.0e-10)
+    assert f32 == pytest.approx(calls * 3.0e-6 + calls * pixels * 9 * 1.2e-10)
+
+
 def test_method_scale_multiplies_the_estimates(fixed_costs, monkeypatch) -> None:
     sob = torch.from_numpy(kernels.sobel(1, 0, 3)).float()[None, None]
     base = plan.choose((1, 1, 1082, 1922), sob, opencv=(F32, F32))[2].estimates
