@@ -115,6 +115,29 @@ def test_onnx_export_equals_torch(name: str, tmp_path) -> None:
 # ---------------------------------------------------------------------------------------------- copy, pickle
 
 
+def test_torchscript_onnx_export_is_seen_as_tracing() -> None:
+    """The TorchScript ONNX exporter (dynamo=False) traces the module: ``auto`` must then stay on torch ops.
+    filterbank reads the exporter's flags directly (``_device._onnx_export_check``); this checks they are
+    the ones torch sets, inside an export and not outside it."""
+    import io
+    import warnings
+
+    from filterbank import _device
+
+    seen: list[bool] = []
+
+    class Probe(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            seen.append(_device.tracing())
+            return x * 2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(Probe(), (torch.ones(2),), io.BytesIO(), dynamo=False)
+    assert seen and all(seen)
+    assert not _device.tracing()
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_deepcopy_is_independent(name: str) -> None:
     m = modules()[name]

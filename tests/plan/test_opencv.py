@@ -296,3 +296,22 @@ def test_a_nan_on_the_dft_path_stays_in_its_windows(dtype) -> None:
     np.testing.assert_allclose(
         out[~expect], ref[~expect], rtol=0, atol=(1e-5 if dtype == np.float32 else 1e-13) * scale
     )
+
+
+@pytest.mark.parametrize("shape", [(16, 20), (1, 1, 16, 20), (1, 16, 20)])
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
+def test_a_small_single_kernel_tensor_call_is_cv2_filter2d(shape, dtype) -> None:
+    """One small plane and one kernel (the tensor fast path: one OpenCV call on the tensor's memory), also
+    for a tensor that requires grad under no_grad and for a non-contiguous one (the general path)."""
+    g = torch.Generator().manual_seed(4)
+    x = (torch.rand(shape, generator=g) * 255).to(dtype)
+    k = kernels.gabor((5, 5), 1.5, 0.3, 4.0, 0.5)
+    ref = cv2_reference(np.ascontiguousarray(x.reshape(16, 20).numpy()), k, "reflect101")
+    y = filter2d(x, k)
+    assert y.shape == x.shape and y.dtype == dtype
+    assert np.array_equal(y.reshape(16, 20).numpy(), ref)
+    if dtype == torch.float32:
+        with torch.no_grad():
+            assert torch.equal(filter2d(x.clone().requires_grad_(True), k), y)
+    xt = x.reshape(16, 20).t()  # non-contiguous
+    assert np.array_equal(filter2d(xt, k).numpy(), cv2_reference(np.ascontiguousarray(xt.numpy()), k, "reflect101"))
