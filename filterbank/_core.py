@@ -22,6 +22,7 @@ from typing import cast
 import cv2
 import torch
 
+from . import _alloc
 from . import borders as _borders
 from . import plan as _plan
 from ._errors import ParameterError, ShapeError
@@ -53,10 +54,13 @@ def compute_dtype(in_dtype: torch.dtype, out_dtype: torch.dtype) -> torch.dtype:
     return in_dtype
 
 
-def cast_output(y: torch.Tensor, out_dtype: torch.dtype | None) -> torch.Tensor:
+def cast_output(y: torch.Tensor, out_dtype: torch.dtype | None, *, owned: bool = False) -> torch.Tensor:
     """Cast a floating result like OpenCV's ``ddepth``: integers are rounded half to even, then saturated.
 
-    ``None`` keeps ``y`` as it is.
+    ``None`` keeps ``y`` as it is. ``owned``: ``y`` is a fresh result nobody else holds, so an
+    integer cast may round it in place, and (on the CPU) the integer output comes from
+    :mod:`filterbank._alloc`'s recycled buffers: a fresh 67 MB float tensor for ``torch.round``
+    cost 53 ms of page faults on the 2-core VM against 5.5 ms for rounding in place.
 
     Examples
     --------
@@ -68,7 +72,11 @@ def cast_output(y: torch.Tensor, out_dtype: torch.dtype | None) -> torch.Tensor:
     if out_dtype.is_floating_point:
         return y.to(out_dtype)
     info = torch.iinfo(out_dtype)
-    return torch.round(y).clamp_(info.min, info.max).to(out_dtype)
+    if not owned or y.requires_grad or y.device.type != "cpu":
+        return torch.round(y).clamp_(info.min, info.max).to(out_dtype)
+    y.round_().clamp_(info.min, info.max)
+    out = _alloc.empty(*y.shape, dtype=out_dtype)
+    return out.copy_(y)  # whole numbers within the range: the cast is exact
 
 
 def check_pixels(name: str, shape: tuple[int, ...] | torch.Size, rows: int = -2, cols: int = -1) -> None:
@@ -259,10 +267,10 @@ def filter_tensor(
         y = _plan.opencv.correlate(
             x, kernels, border=border, anchor=anchor, value=value, out_dtype=cv_out, separable=sep
         )
-        return y if bias is None else cast_output(y + bias.reshape(1, -1, 1, 1).to(y.dtype), out_dtype)
+        return y if bias is None else cast_output(y + bias.reshape(1, -1, 1, 1).to(y.dtype), out_dtype, owned=True)
     xp = _borders.pad(x if out_dtype is None else x.to(kernels.dtype), pad4, border, value)
     y = _plan.correlate(xp, kernels, method=method, exact=exact, bias=bias)
-    return cast_output(y, out_dtype)
+    return cast_output(y, out_dtype, owned=True)  # correlate's result is always a fresh tensor
 
 
 def _filter_nd(

@@ -76,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--sample", type=int, default=0, metavar="N", help="with --planner: N cases drawn from the full grid (seeded)"
     )
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="with --planner --sample: the draw's seed (another seed: cases to check a recalibration on)",
+    )
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory column (saves a minute)")
     ap.add_argument("--memory-probe", metavar="KEY:INDEX", default=None, help=argparse.SUPPRESS)
@@ -186,7 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with busy_processes(args.load):
             if args.planner:
                 log = _log(args.quiet)
-                return planner.run(fast=args.fast, reps=args.reps, json_path=args.json, log=log, sample=args.sample)
+                return planner.run(
+                    fast=args.fast, reps=args.reps, json_path=args.json, log=log, sample=args.sample, seed=args.seed
+                )
             results = _run(args, device, threads, _log(args.quiet))
     finally:  # the caller's thread counts come back (filterbank bench may run inside a larger program)
         torch.set_num_threads(before[0])

@@ -328,6 +328,7 @@ def run(
     json_path: str | None = None,
     log: Callable[[str], None] = print,
     sample: int = 0,
+    seed: int = 0,
 ) -> int:
     """The sweep: print the table, write the JSON; 0 when ``auto`` is within :data:`LIMIT` of the best everywhere.
 
@@ -336,7 +337,7 @@ def run(
     >>> run(fast=True, reps=1, log=lambda s: None)  # doctest: +SKIP
     ...
     """
-    cases = grid(fast, sample)
+    cases = grid(fast, sample, seed)
     results = []
     for i, case in enumerate(cases, 1):
         log(f"[planner {i}/{len(cases)}] {case.label}")

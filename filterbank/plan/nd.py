@@ -861,6 +861,8 @@ def correlate_nd(
     sp, ks = tuple(xp.shape[2:]), tuple(kernels.shape[2:])
     if method == "auto" and _tracing():
         method = "direct"
+    if xp.device.type == "cpu" and not _tracing():
+        _alloc.prime_malloc()
     if g == c:
         if method == "direct":
             return _CONV[d](xp, kernels.reshape(c * n, 1, *ks), bias, 1, 0, 1, c)
