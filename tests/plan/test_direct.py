@@ -29,7 +29,7 @@ def test_direct_equals_scipy_correlate(groups: int) -> None:
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_large_shared_bank_runs_in_chunks_with_the_batched_values(monkeypatch, threads: int) -> None:
-    """Over CHUNK_BYTES of output a shared bank runs as several F.conv2d calls (planes grouped, a plane's
+    """Over CHUNK_ABOVE of output a shared bank runs as several F.conv2d calls (planes grouped, a plane's
     kernels split in chunks of at least MIN_CHANNELS): the same values, bit for bit, as one batched call
     and as cv2.filter2D; under autograd, for grouped kernels or a small output it stays one call."""
     import cv2
@@ -47,6 +47,7 @@ def test_a_large_shared_bank_runs_in_chunks_with_the_batched_values(monkeypatch,
     try:
         torch.set_num_threads(threads)
         ref = conv(x, k.reshape(40, 1, 5, 5)).reshape(5, 1, 40, 36, 36)
+        monkeypatch.setattr(d, "CHUNK_ABOVE", 4 * 40 * plane)  # the 5 planes' output is larger
         monkeypatch.setattr(d, "CHUNK_BYTES", 2 * 40 * plane)  # two planes of 40 maps a call
         assert torch.equal(d._direct(x, k), ref)
         assert calls == [(2, 40), (2, 40), (1, 40)]
@@ -61,6 +62,15 @@ def test_a_large_shared_bank_runs_in_chunks_with_the_batched_values(monkeypatch,
         calls.clear()
         assert torch.equal(d._direct(x[:1], k[:, :8]), ref[:1, :, :8])  # one plane of 8 < 16 maps: one call
         assert calls == [(1, 8)]
+        calls.clear()
+        monkeypatch.setattr(d, "CHUNK_ABOVE", 15 * plane)  # 16 maps (the least a chunk holds) exceed it
+        assert torch.equal(d._direct(x, k), ref)
+        assert calls == [(5, 40)]
+        calls.clear()
+        monkeypatch.setattr(d, "CHUNK_ABOVE", 5 * 40 * plane)  # the whole output fits: one call
+        assert torch.equal(d._direct(x, k), ref)
+        assert calls == [(5, 40)]
+        monkeypatch.setattr(d, "CHUNK_ABOVE", 4 * 40 * plane)
         calls.clear()
         kg = k.clone().requires_grad_(True)
         d._direct(x, kg)  # autograd: one batched call
