@@ -130,7 +130,7 @@ def prime_malloc() -> bool:
     depended on what it had run before, which is what made the direct engine's speed vary
     from process to process.
 
-    The first CPU call of a torch engine calls this: it allocates and frees one block just
+    The first CPU call of a torch engine calls this: it allocates and frees one block 64 KiB
     under 32 MiB (never touched, so never faulted in), which any process that once freed a
     large tensor has done already. Freed memory up to 64 MiB (glibc's then trim threshold)
     may then stay with the process for reuse. It does nothing beyond the first call, on
@@ -149,7 +149,8 @@ def prime_malloc() -> bool:
         return False
     if "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return False
-    block = torch.empty(GLIBC_MMAP_MAX - HUGE_PAGE, dtype=torch.uint8)  # torch's CPU allocator: posix_memalign
+    # torch's CPU allocator (posix_memalign): a block just under the maximum, so the threshold becomes ~32 MiB
+    block = torch.empty(GLIBC_MMAP_MAX - (64 << 10), dtype=torch.uint8)
     del block
     return True
 

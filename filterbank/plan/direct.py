@@ -1,5 +1,5 @@
 """Direct execution: one (grouped) ``F.conv1d`` / ``F.conv2d`` / ``F.conv3d``, OpenCV's summation order below its
-DFT threshold; a shared 2-D bank whose output is over 32 MiB runs as calls of a few MiB each (:func:`_chunks`)."""
+DFT threshold; a shared 2-D bank whose output is over 24 MiB runs as calls of a few MiB each (:func:`_chunks`)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 #: Bytes of output one ``F.conv2d`` call of a chunked bank produces at most (see :func:`_chunks`).
 CHUNK_BYTES = 4 << 20
 
-#: A bank's output is chunked only above this many bytes (glibc's largest mmap threshold: a larger result
-#: is a fresh ``mmap`` on every call, whose pages fault in as it is written).
-CHUNK_ABOVE = _alloc.GLIBC_MMAP_MAX
+#: A bank's output is chunked only above this many bytes: below glibc's largest mmap threshold (32 MiB, what
+#: :func:`filterbank._alloc.prime_malloc` sets), with a margin; a result above the threshold is a fresh
+#: ``mmap`` on every call, whose pages fault in as it is written (measured: one 3x3 bank with exactly 32 MiB
+#: of output ran at 8.3e-10 s a multiply-add, its neighbours at 1.3e-10).
+CHUNK_ABOVE = 24 << 20
 
 #: A plane's output channels are split into chunks of at least this many (fewer run slower per multiply-add).
 MIN_CHANNELS = 16
@@ -26,21 +28,21 @@ MIN_CHANNELS = 16
 
 def _chunks(x: torch.Tensor, k: torch.Tensor) -> tuple[int, int] | None:
     """``(planes, kernels)`` per ``F.conv2d`` call for a shared 2-D bank (``G == 1``) on a CPU batch outside
-    autograd whose output exceeds :data:`CHUNK_ABOVE`; None for one call.
+    autograd whose output exceeds :data:`CHUNK_ABOVE` (24 MiB); None for one call.
 
     Planes are grouped so that a call's output stays within :data:`CHUNK_BYTES`; a plane
     whose own output is larger runs its kernels in chunks of at least :data:`MIN_CHANNELS`
     (one call where even that many maps exceed :data:`CHUNK_ABOVE`). Each call's output is
     copied into one output recycled by :mod:`filterbank._alloc`.
 
-    Why: ``F.conv2d`` allocates its output afresh; above 32 MiB that is an ``mmap`` whose
+    Why: ``F.conv2d`` allocates its output afresh; from 32 MiB that is an ``mmap`` whose
     pages fault in on every call, while a few-MiB result is reused by malloc (after
     :func:`filterbank._alloc.prime_malloc`) and stays in cache. Measured on the 2-core KVM
     guest, one input channel, malloc primed, medians, one batched call -> chunked (1 thread /
     2 threads): 8 x 128^2 with 128 kernels of 7x7 118 -> 34 / 83 -> 19 ms; 64 x 32^2 with
     128 of 3x3 50 -> 8.4 / 37 -> 6.8 ms; 64 x 256^2 with 3 of 3x3 154 -> 42 / 112 -> 23 ms;
     4 x 512^2 with 32 of 5x5 221 -> 63 / 154 -> 49 ms; 4 x 256^2 with 64 of 7x7 111 -> 34 /
-    84 -> 25 ms. Below 32 MiB of output the batched call was as fast or faster (8 x 128^2
+    84 -> 25 ms. Below 24 MiB of output the batched call was as fast or faster (8 x 128^2
     with 32 of 7x7: 6.8 against 8.3 ms chunked), and a 1024^2 plane with 32 kernels (4 MiB a
     map) lost 1.2x when split. The values are the batched call's, bit for bit (every split
     of planes and kernels tried, 3x3 to 11x11, 1 and 2 threads).
