@@ -26,7 +26,6 @@ the model decides.
 from __future__ import annotations
 
 import os
-import statistics
 import threading
 import time
 from collections import OrderedDict
@@ -55,7 +54,9 @@ SPREAD = 4.0
 #: At most this many candidates are timed (the model's best first).
 MAX_CANDIDATES = 3
 
-#: Below this estimate (seconds) each candidate is timed three times and the median kept; above it, once.
+#: Below this estimate (seconds) each candidate is timed five times, below ``_WARM_BELOW`` twice, else once;
+#: the shortest time counts (a run's time only ever grows with interference: a descheduled thread, a stall
+#: at an OpenMP barrier; on the 2-core VM a median of three 2 ms runs once kept a 3x slower candidate).
 _REPEAT_BELOW = 0.02
 
 #: From this estimate (seconds) on, the untimed first run (one-time set-up: spectra, oneDNN primitives) is
@@ -184,8 +185,9 @@ def fastest(runs: Mapping[str, Callable[[], object]], estimate: float) -> tuple[
     """Time every run (one untimed first run each, then interleaved rounds) and name the fastest.
 
     ``estimate`` is the model's best estimate in seconds: below ``_REPEAT_BELOW`` each run
-    is timed three times (the median counts), from ``_WARM_BELOW`` on the untimed first
-    run is skipped. Ties go to the run listed first (the model's choice).
+    is timed five times, below ``_WARM_BELOW`` twice, else once, and its shortest time
+    counts; from ``_WARM_BELOW`` on the untimed first run is skipped. Ties go to the run
+    listed first (the model's choice).
 
     Examples
     --------
@@ -196,13 +198,13 @@ def fastest(runs: Mapping[str, Callable[[], object]], estimate: float) -> tuple[
     if estimate < _WARM_BELOW:
         for run in runs.values():
             run()
-    rounds = 3 if estimate < _REPEAT_BELOW else 1
+    rounds = 5 if estimate < _REPEAT_BELOW else 2 if estimate < _WARM_BELOW else 1
     times: dict[str, list[float]] = {m: [] for m in runs}
     for _ in range(rounds):
         for m, run in runs.items():
             t0 = time.perf_counter()
             run()
             times[m].append(time.perf_counter() - t0)
-    medians = {m: statistics.median(ts) for m, ts in times.items()}
-    best = min(runs, key=medians.__getitem__)  # min keeps the first of equal values
-    return best, medians
+    shortest = {m: min(ts) for m, ts in times.items()}
+    best = min(runs, key=shortest.__getitem__)  # min keeps the first of equal values
+    return best, shortest
