@@ -70,6 +70,59 @@ def _chunks(x: torch.Tensor, k: torch.Tensor) -> tuple[int, int] | None:
     return 1, min(c, n)
 
 
+def _batch_chunk(x: torch.Tensor, k: torch.Tensor) -> int | None:
+    """Batch items per call for grouped kernels (``G == C > 1``, the layers' depthwise bank) on a CPU batch
+    outside autograd whose output exceeds :data:`CHUNK_ABOVE`; None for one call.
+
+    Items are grouped so that a call's output stays within :data:`CHUNK_BYTES` (at least one
+    item a call). Measured on the 2-core VM, malloc primed, one grouped ``F.conv2d`` ->
+    chunked, 1 thread / 2 threads: 8 x 3 x 128^2 with 32 kernels of 7x7 per channel 86 -> 25 /
+    55 -> 15 ms; 16 x 3 x 224^2 with 4 of 3x3 75 -> 26 / 52 -> 24 ms; 4 x 3 x 256^2 with 16
+    of 7x7 87 -> 30 / 50 -> 15 ms; below 24 MiB of output (32 x 3 x 64^2, 8 of 5x5) one call
+    was faster, 5.4 against 6.6 ms. On one thread, bit for bit the values of one call; on
+    two, oneDNN divides a grouped call's work by its batch, and one call's values already
+    differ between one and two threads (by 4.8e-7 on values of ~5), so chunks give the
+    values of one or the other decomposition.
+
+    Examples
+    --------
+    >>> _batch_chunk(torch.empty(16, 3, 226, 226), torch.empty(3, 4, 3, 3))  # 2.4 MB an item
+    1
+    >>> _batch_chunk(torch.empty(2, 3, 34, 34), torch.empty(3, 4, 3, 3)) is None
+    True
+    """
+    if x.device.type != "cpu" or x.dim() != 4 or k.shape[0] < 2 or x.shape[0] < 2:
+        return None
+    if torch.is_grad_enabled() and (x.requires_grad or k.requires_grad):
+        return None
+    g, n = k.shape[:2]
+    item = g * n * (x.shape[2] - k.shape[2] + 1) * (x.shape[3] - k.shape[3] + 1) * x.element_size()
+    if x.shape[0] * item <= CHUNK_ABOVE:
+        return None
+    return max(1, CHUNK_BYTES // item)
+
+
+def grouped_conv(x: torch.Tensor, k: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """``F.conv2d(x, k.reshape(G * N, 1, kh, kw), bias, groups=G)`` for ``x (B, G, Hp, Wp)``, ``k (G, N, kh, kw)``:
+    one call, or batch chunks (:func:`_batch_chunk`) into one recycled output.
+
+    Examples
+    --------
+    >>> grouped_conv(torch.ones(2, 3, 6, 6), torch.ones(3, 4, 3, 3)).shape
+    torch.Size([2, 12, 4, 4])
+    """
+    g, n, kh, kw = k.shape
+    w = k.reshape(g * n, 1, kh, kw)
+    conv = _CONV[2]
+    pb = _batch_chunk(x, k)
+    if pb is None:
+        return conv(x, w, bias, 1, 0, 1, g)
+    out = _alloc.empty(x.shape[0], g * n, x.shape[2] - kh + 1, x.shape[3] - kw + 1, dtype=x.dtype)
+    for i in range(0, x.shape[0], pb):
+        out[i : i + pb] = conv(x[i : i + pb], w, bias, 1, 0, 1, g)
+    return out
+
+
 def _direct(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     """x (M, G, *Sp), k (G, N, *ks) -> (M, G, N, *S) in one (grouped) ``F.conv{1,2,3}d``, or in chunks.
 
@@ -95,6 +148,8 @@ def _direct(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
             for i in range(0, m, pb):
                 for j in range(0, n, c):
                     out[i : i + pb, j : j + c] = conv(x[i : i + pb], w[j : j + c])
+    elif len(ks) == 2:
+        out = grouped_conv(x, k)
     else:
         out = conv(x, k.reshape(g * n, 1, *ks), groups=g)
     return out.reshape(m, g, n, *out.shape[2:])

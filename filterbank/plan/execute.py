@@ -17,7 +17,7 @@ from .. import _alloc, _device, _threads
 from .._errors import ShapeError, UnknownNameError
 from . import opencv as _opencv
 from .chooser import METHODS, choose, estimate
-from .direct import _direct
+from .direct import _direct, grouped_conv
 from .factors import _Factors
 from .fft import _fft
 from .nonfinite import isolated, spreads
@@ -135,7 +135,7 @@ def _grouped_direct(xp: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor 
     _alloc.prime_malloc()
     seconds = estimate("direct", (xp.shape[0], c, xp.shape[2], xp.shape[3]), (n, kh, kw))
     with _threads.torch_threads(_threads.engine_threads(torch.get_num_threads(), seconds)):
-        return F.conv2d(xp, kernels.reshape(c * n, 1, kh, kw), bias, 1, 0, 1, c)
+        return grouped_conv(xp, kernels, bias)
 
 
 def correlate_valid(
