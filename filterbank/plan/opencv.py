@@ -424,6 +424,13 @@ class CvPlan:
             units.append([k if f is None else f for k, f in zip(ks, factors, strict=True)])
         return units
 
+    @functools.cached_property
+    def plain(self) -> bool:
+        """Every call is a bare ``cv2.filter2D`` into ``dst``: OpenCV's own border, no NaN guard, no factors."""
+        if self.nan_guard or self.padding is not None or self.separable:
+            return False
+        return all(type(k) is not Sep for ks in self.units for k in ks)
+
     def prepare(self, image: np.ndarray) -> np.ndarray:
         """The image ``apply`` reads: ``image`` itself with OpenCV's border, else padded here."""
         if self.padding is None:
@@ -822,23 +829,32 @@ def run_numpy(p: CvPlan, image: np.ndarray, *, threads: int | None = None) -> np
 Call = tuple[np.ndarray, "np.ndarray | Sep", np.ndarray]  # (prepared image, kernel, output)
 
 
-def _execute(p: CvPlan, calls: Sequence[Call], threads: int | None) -> None:
+def _execute(
+    p: CvPlan,
+    calls: Sequence[Call],
+    threads: int | None,
+    work: int | None = None,
+    groups: list[list[Call]] | None = None,
+) -> None:
     """Run ``dst = filter2D(src, k)`` (or ``sepFilter2D``) for every call: in a loop on this thread, or
     spread over a pool that balances them dynamically.
 
     One ``cv2.filter2D`` call runs whole on OpenCV's own threads (OpenCV splits its direct
     filter engine into row stripes: measured 1080p uint8 3x3 at 2.0 ms on one thread, 1.2 ms
     on two); a single ``cv2.sepFilter2D`` call, which OpenCV runs on one thread, is cut
-    into row bands here.
+    into row bands here. ``work`` (output pixels x taps) and ``groups`` (the calls by source
+    plane) are computed here unless the caller knows them.
     """
     if not calls:
         return
-    work = sum(dst.size * k.size for _, k, dst in calls)
     if len(calls) == 1 and type(calls[0][1]) is not Sep:
         _loop(p, calls)
         return
+    if work is None:
+        work = sum(dst.size * k.size for _, k, dst in calls)
     cap = threads if threads is not None else default_threads()
-    groups = _by_source(calls)
+    if groups is None:
+        groups = _by_source(calls)
     if len(groups) >= 4 * cap:
         # one job per source plane with all its kernels: the plane stays in that core's cache, and
         # a job costs one hand-off for several calls (enough jobs left to balance the threads)
@@ -864,9 +880,15 @@ def _by_source(calls: Sequence[Call]) -> list[list[Call]]:
 
 
 def _loop(p: CvPlan, calls: Sequence[Call]) -> None:
-    """The calls one after another on this thread."""
+    """The calls one after another on this thread (plain ``cv2.filter2D`` calls without a Python frame each
+    where no guard, padding or factor applies: 1-2 us a call of a W1-sized loop)."""
+    if not p.plain:
+        for src, k, dst in calls:
+            p.apply(src, k, dst)
+        return
+    f2d, depth, anchor, code = cv2.filter2D, p.ddepth, p.anchor_xy, p.code
     for src, k, dst in calls:
-        p.apply(src, k, dst)
+        f2d(src, depth, cast(np.ndarray, k), dst, anchor, 0.0, code)  # plain: no Sep among the units
 
 
 def _bands(p: CvPlan, src: np.ndarray, k: np.ndarray | Sep, dst: np.ndarray, threads: int) -> list[Callable[[], None]]:
@@ -908,15 +930,18 @@ def _planes_forward(p: CvPlan, x: np.ndarray, out: np.ndarray, threads: int | No
     """
     b, c = x.shape[:2]
     g, n = p.kernels.shape[:2]
-    calls: list[Call] = []
+    groups: list[list[Call]] = []
     kernels = p.units  # views made once, not per plane
     for i in range(b):
         xi, oi = x[i], out[i]
         for j in range(c):
             src = xi[j] if p.padding is None else p.prepare(xi[j])
             ks, oj = kernels[j if g > 1 else 0], oi[j]
-            calls += [(src, ks[m], oj[m]) for m in range(n)]
-    _execute(p, calls, threads)
+            groups.append([(src, ks[m], oj[m]) for m in range(n)])
+    calls = [call for group in groups for call in group]
+    # plain kernels: every call is one output plane times the kernel's taps
+    work = len(calls) * out[0, 0, 0].size * p.ksize[0] * p.ksize[1] if p.plain else None
+    _execute(p, calls, threads, work, groups)
 
 
 def _bind(fn: Callable[..., None], *args: object) -> Callable[[], None]:
