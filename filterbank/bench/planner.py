@@ -40,8 +40,9 @@ from .. import kernels, plan
 from .._errors import UnknownNameError
 from .._io import write_bytes_atomic
 from .._types import OPENCV_DFT_TAPS
-from ..functional import filter2d
+from ..functional import _decide, filter2d
 from ..plan import measure
+from ..plan import opencv as plan_cv
 
 #: Largest output (elements) a case may produce: keeps the sweep within memory and minutes.
 MAX_OUT = 1 << 24
@@ -300,9 +301,6 @@ def _auto(x: torch.Tensor, bank: np.ndarray, name: str) -> object:
 
 def _measured_method(x: torch.Tensor, bank: np.ndarray) -> str:
     """The engine the measuring planner keeps for ``filter2d(x, bank)`` (its cached decision)."""
-    from ..functional import _decide
-    from ..plan import opencv as plan_cv
-
     previous = measure.set_planner("measure")
     try:
         p = plan_cv.fast_plan(x, bank, "reflect101", None, 0.0, None, "auto", _decide)
