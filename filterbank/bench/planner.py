@@ -311,6 +311,18 @@ def _measured_method(x: torch.Tensor, bank: np.ndarray) -> str:
     return str(p)
 
 
+def _summary(name: str, rows: list[tuple[float, str, Result]], limit: float) -> str:
+    """One planner's line: its worst ratio, the cases over ``limit``, and how many of those ran another
+    method than the best (``rows``: ratio, the method the planner ran, the case's result)."""
+    worst = max(rows, key=lambda row: row[0])
+    over = [row for row in rows if row[0] > limit]
+    chosen = [ratio for ratio, method, r in over if method != r.best[0]]
+    return (
+        f"{name}: worst = {worst[0]:.2f} ({worst[2].case.label}); {len(over)} over {limit}x, "
+        f"{len(chosen)} of them with another method than the best" + (f" (worst {max(chosen):.2f})" if chosen else "")
+    )
+
+
 def report(results: Sequence[Result], limit: float = 1.2) -> str:
     """The sweep's table, worst ``auto`` ratio first, and a summary of both planners.
 
@@ -331,24 +343,10 @@ def report(results: Sequence[Result], limit: float = 1.2) -> str:
             f"{r.case.label:58s} {r.auto_method:>10s} {r.times[AUTO] * 1e3:9.2f} {bm:>10s} {bt * 1e3:9.2f} "
             f"{r.ratio:6.2f} {r.measured_method or '-':>10s} {r.ratio_measured:6.2f}{flag}"
         )
-    worst = max(results, key=lambda r: r.ratio)
-    over = [r for r in results if r.ratio > limit]
-    chosen = [r.ratio for r in over if r.auto_method != r.best[0]]
-    lines.append(
-        f"\n{len(results)} cases; worst auto/best = {worst.ratio:.2f} ({worst.case.label}); {len(over)} over "
-        f"{limit}x, {len(chosen)} of them with another method than the best"
-        + (f" (worst {max(chosen):.2f})" if chosen else "")
-    )
-    timed = [r for r in results if MEASURED in r.times]
+    lines.append("\n" + _summary(f"{len(results)} cases; auto", [(r.ratio, r.auto_method, r) for r in results], limit))
+    timed = [(r.ratio_measured, r.measured_method, r) for r in results if MEASURED in r.times]
     if timed:
-        wm = max(timed, key=lambda r: r.ratio_measured)
-        over_m = [r for r in timed if r.ratio_measured > limit]
-        chosen_m = [r.ratio_measured for r in over_m if r.measured_method != r.best[0]]
-        lines.append(
-            f"measuring planner: worst = {wm.ratio_measured:.2f} ({wm.case.label}); {len(over_m)} over {limit}x, "
-            f"{len(chosen_m)} of them with another method than the best"
-            + (f" (worst {max(chosen_m):.2f})" if chosen_m else "")
-        )
+        lines.append(_summary("measuring planner", timed, limit))
     return "\n".join(lines)
 
 

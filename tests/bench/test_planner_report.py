@@ -18,7 +18,7 @@ def test_report_counts_cases_over_the_limit_and_those_that_chose_another_method(
     text = report([noise, wrong, fine], limit=1.2)
     lines = text.splitlines()
     assert lines[1].split()[-5:] == ["3.00", "opencv", "1.30", "<--", "over"]  # worst first; the measured column
-    assert "3 cases; worst auto/best = 3.00" in text
+    assert "3 cases; auto: worst = 3.00" in text
     assert "2 over 1.2x, 1 of them with another method than the best (worst 3.00)" in text
     # the measuring planner: 1.3 over the limit, with opencv, the best: noise
     assert "measuring planner: worst = 1.30" in text
