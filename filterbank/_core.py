@@ -19,7 +19,6 @@ import math
 from collections.abc import Sequence
 from typing import cast
 
-import cv2
 import torch
 
 from . import _alloc
@@ -254,10 +253,14 @@ def filter_tensor(
     # Integer outputs below OpenCV's DFT threshold round like OpenCV only through the direct sum
     # (or through OpenCV itself).
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
-    if method == "auto" and _measure.planner() == "measure":
-        method = _measured(x, kernels, pad4, border, value, exact, bias, out_dtype)
-    else:
-        method = route(x, kernels, pad4, method, exact, out_dtype)
+    method, plan = _routed(x, kernels, pad4, method, exact, out_dtype)
+    grad = torch.is_grad_enabled() and (x.requires_grad or kernels.requires_grad)
+    if plan is not None and not grad and _measure.planner() == "measure":  # outside autograd, on request
+        sig = ("core", tuple(x.shape), x.dtype, tuple(kernels.shape), kernels.dtype, pad4, border, value)
+        run = functools.partial(
+            filter_tensor, x, kernels, padding=pad4, border=border, value=value, bias=bias, out_dtype=out_dtype
+        )
+        method = _measure.pick(method, plan.estimates, (*sig, out_dtype, bias is None), lambda m: run(method=m))
     if method in ("opencv", _plan.OPENCV_SEPARABLE):
         # with a bias, an integer output is rounded once, after the bias (as on the torch path)
         integer_out = out_dtype is not None and not out_dtype.is_floating_point
@@ -319,8 +322,21 @@ def route(
     ...       False, None)
     'auto'
     """
+    return _routed(x, kernels, padding, method, exact, out_dtype)[0]
+
+
+def _routed(
+    x: torch.Tensor,
+    kernels: torch.Tensor,
+    padding: tuple[int, int, int, int],
+    method: str,
+    exact: bool,
+    out_dtype: torch.dtype | None,
+) -> tuple[str, _plan.Plan | None]:
+    """:func:`route`'s method, with the planner's :class:`~filterbank.plan.Plan` when ``auto`` weighed the
+    OpenCV engine against the torch methods (None otherwise)."""
     if method not in ("auto", "opencv"):
-        return method
+        return method, None
     pair = _plan.opencv.eligible(x, kernels, padding, out_dtype)  # None under tracing / autocast too
     if method == "opencv":
         if pair is None:
@@ -329,10 +345,11 @@ def route(
                 "float64 whose output dtype cv2.filter2D computes (float in and out under autograd), outside "
                 f"torch.compile / export tracing; got {x.dtype} on {x.device} -> {out_dtype or kernels.dtype}"
             )
-        return method
+        return method, None
     if pair is None:
-        return "auto"
-    return _plan.choose(_planned_shape(x, kernels, padding), kernels, exact=exact, opencv=pair)[0]
+        return "auto", None
+    choice, _, p = _plan.choose(_planned_shape(x, kernels, padding), kernels, exact=exact, opencv=pair)
+    return choice, p
 
 
 def _planned_shape(
@@ -342,44 +359,3 @@ def _planned_shape(
     b, c, h, w = x.shape
     hp, wp = h + padding[0] + padding[1], w + padding[2] + padding[3]
     return (b * c, 1, hp, wp) if kernels.shape[0] == 1 else (b, c, hp, wp)
-
-
-def _measured(
-    x: torch.Tensor,
-    kernels: torch.Tensor,
-    padding: tuple[int, int, int, int],
-    border: str,
-    value: float,
-    exact: bool,
-    bias: torch.Tensor | None,
-    out_dtype: torch.dtype | None,
-) -> str:
-    """``auto``'s method under the measuring planner (:mod:`filterbank.plan.measure`): the model's shortlist
-    timed on this call once per signature, for CPU calls the OpenCV engine can run outside autograd; else
-    :func:`route`'s choice."""
-    pair = _plan.opencv.eligible(x, kernels, padding, out_dtype)
-    grad = torch.is_grad_enabled() and (x.requires_grad or kernels.requires_grad)
-    if pair is None or grad:
-        return route(x, kernels, padding, "auto", exact, out_dtype)
-    choice, _, p = _plan.choose(_planned_shape(x, kernels, padding), kernels, exact=exact, opencv=pair)
-    short = _measure.shortlist(p.estimates)
-    if len(short) < 2:
-        return choice
-    threads = (torch.get_num_threads(), cv2.getNumThreads())
-    sig = ("core", tuple(x.shape), x.dtype, tuple(kernels.shape), kernels.dtype, padding, border, value)
-    key = (*sig, out_dtype, bias is None, *threads, tuple((m, float(f"{p.estimates[m]:.3g}")) for m in short))
-    runs = {
-        m: functools.partial(
-            filter_tensor,
-            x,
-            kernels,
-            padding=padding,
-            border=border,
-            value=value,
-            method=m,
-            bias=bias,
-            out_dtype=out_dtype,
-        )
-        for m in short
-    }
-    return _measure.decided(key, runs, p.estimates[short[0]])

@@ -17,7 +17,6 @@ import math
 from collections.abc import Sequence
 from typing import Any, overload
 
-import cv2
 import numpy as np
 import torch
 
@@ -320,24 +319,15 @@ def _decide(
     exact = not out_t.is_floating_point and kt.shape[-1] * kt.shape[-2] < OPENCV_DFT_TAPS
     choice, _, p = _plan.choose(shape, kt, exact=exact, opencv=(src_t, out_t))
 
+    @functools.cache
     def engine(m: str) -> _opencv.CvPlan | str:
         if m not in ("opencv", _plan.OPENCV_SEPARABLE):
             return m  # a torch method: the full path runs it forced, without estimating again
         sep = m == _plan.OPENCV_SEPARABLE
         return _opencv.make_plan(k, src_t, out, border=border, anchor=anchor, value=value, separable=sep)
 
-    short = _measure.shortlist(p.estimates) if _measure.planner() == "measure" else []
-    if len(short) < 2:
-        return engine(choice)
-    engines = {m: engine(m) for m in short}
-    runs = {m: functools.partial(_run_engine, e, call) for m, e in engines.items()}
-    # what the timing depends on: the work (shapes, dtypes, border, the shortlist and its estimates, which
-    # carry the factor ranks) and the threads; not the kernel's values (a kernel too large for the fast
-    # path's key, or a list, is then measured once, not at every call)
-    threads = (torch.get_num_threads(), cv2.getNumThreads())
-    sig = (type(image), src_t, out_t, shape, tuple(kt.shape), border, value, *threads)
-    key = (*sig, tuple((m, float(f"{p.estimates[m]:.3g}")) for m in short))
-    return engines[_measure.decided(key, runs, p.estimates[short[0]])]
+    sig = (type(image), src_t, out_t, shape, tuple(kt.shape), border, value)
+    return engine(_measure.pick(choice, p.estimates, sig, lambda m: _run_engine(engine(m), call)))
 
 
 def _run_engine(e: _opencv.CvPlan | str, call: tuple[Any, ...]) -> object:

@@ -25,11 +25,15 @@ the model decides.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+
+import cv2
+import torch
 
 from .._errors import UnknownNameError
 
@@ -40,9 +44,11 @@ __all__ = [
     "decided",
     "fastest",
     "forget",
+    "pick",
     "planner",
     "set_planner",
     "shortlist",
+    "threads",
 ]
 
 #: The planners: the cost model alone (the default), or the model's shortlist timed on the first call.
@@ -138,6 +144,33 @@ def shortlist(estimates: Mapping[str, float]) -> list[str]:
     ranked = sorted(estimates, key=estimates.__getitem__)
     best = estimates[ranked[0]]
     return [m for m in ranked if estimates[m] <= SPREAD * best][:MAX_CANDIDATES]
+
+
+def threads() -> tuple[int, int]:
+    """The thread counts a measured decision was timed at (torch's, OpenCV's): part of its key."""
+    return torch.get_num_threads(), cv2.getNumThreads()
+
+
+def pick(choice: str, estimates: Mapping[str, float], signature: tuple, run: Callable[[str], object]) -> str:
+    """``auto``'s method: the model's ``choice``, or under the measuring planner the fastest of its shortlist.
+
+    ``signature`` names the work (shapes, dtypes, border, value...); the key adds the thread
+    counts and the shortlist with its estimates (which carry the kernels' factor ranks), not
+    the kernel's values. ``run(method)`` runs the call with that method. Measured once per
+    key (:func:`decided`); the caller decides whether a call may be measured at all.
+
+    Examples
+    --------
+    >>> pick("direct", {"direct": 1.0, "fft": 2.0}, ("doc",), lambda m: None)  # the estimating planner
+    'direct'
+    """
+    if planner() == "estimate":
+        return choice
+    short = shortlist(estimates)
+    if len(short) < 2:
+        return choice
+    key = (*signature, *threads(), tuple((m, float(f"{estimates[m]:.3g}")) for m in short))
+    return decided(key, {m: functools.partial(run, m) for m in short}, estimates[short[0]])
 
 
 #: Measured decisions kept (least recently used dropped first).

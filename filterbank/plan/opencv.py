@@ -642,7 +642,7 @@ def _planner_key(method: str) -> tuple[object, ...]:
     counts it was timed at."""
     if method != "auto" or _measure.planner() == "estimate":
         return ()
-    return ("measure", torch.get_num_threads(), cv2.getNumThreads())
+    return ("measure", *_measure.threads())
 
 
 def _always_opencv(
