@@ -26,6 +26,15 @@ CHUNK_ABOVE = 24 << 20
 MIN_CHANNELS = 16
 
 
+def _map_bytes(x: torch.Tensor, k: torch.Tensor) -> int | None:
+    """Bytes of one output map where the chunk rules may apply (a 2-D CPU batch outside autograd), else None."""
+    if x.device.type != "cpu" or x.dim() != 4:
+        return None
+    if torch.is_grad_enabled() and (x.requires_grad or k.requires_grad):
+        return None
+    return (x.shape[2] - k.shape[2] + 1) * (x.shape[3] - k.shape[3] + 1) * x.element_size()
+
+
 def _chunks(x: torch.Tensor, k: torch.Tensor) -> tuple[int, int] | None:
     """``(planes, kernels)`` per ``F.conv2d`` call for a shared 2-D bank (``G == 1``) on a CPU batch outside
     autograd whose output exceeds :data:`CHUNK_ABOVE` (24 MiB); None for one call.
@@ -54,12 +63,10 @@ def _chunks(x: torch.Tensor, k: torch.Tensor) -> tuple[int, int] | None:
     >>> _chunks(torch.empty(8, 1, 34, 34), torch.empty(1, 3, 3, 3)) is None  # small: one call
     True
     """
-    if x.device.type != "cpu" or x.dim() != 4 or k.shape[0] != 1:
-        return None
-    if torch.is_grad_enabled() and (x.requires_grad or k.requires_grad):
+    plane = _map_bytes(x, k) if k.shape[0] == 1 else None
+    if plane is None:
         return None
     m, n = x.shape[0], k.shape[1]
-    plane = (x.shape[2] - k.shape[2] + 1) * (x.shape[3] - k.shape[3] + 1) * x.element_size()
     if m * n * plane <= CHUNK_ABOVE:
         return None
     if n * plane <= CHUNK_BYTES:
@@ -91,12 +98,10 @@ def _batch_chunk(x: torch.Tensor, k: torch.Tensor) -> int | None:
     >>> _batch_chunk(torch.empty(2, 3, 34, 34), torch.empty(3, 4, 3, 3)) is None
     True
     """
-    if x.device.type != "cpu" or x.dim() != 4 or k.shape[0] < 2 or x.shape[0] < 2:
+    plane = _map_bytes(x, k) if k.shape[0] > 1 and x.shape[0] > 1 else None
+    if plane is None:
         return None
-    if torch.is_grad_enabled() and (x.requires_grad or k.requires_grad):
-        return None
-    g, n = k.shape[:2]
-    item = g * n * (x.shape[2] - k.shape[2] + 1) * (x.shape[3] - k.shape[3] + 1) * x.element_size()
+    item = k.shape[0] * k.shape[1] * plane
     if x.shape[0] * item <= CHUNK_ABOVE:
         return None
     return max(1, CHUNK_BYTES // item)

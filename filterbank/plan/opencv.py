@@ -424,6 +424,16 @@ class CvPlan:
             units.append([k if f is None else f for k, f in zip(ks, factors, strict=True)])
         return units
 
+    def one_call(self, pixels: int) -> bool:
+        """Whether an image of ``pixels`` with this single kernel is one bare OpenCV call and nothing else
+        (OpenCV's own border, no NaN guard, too little work for threads)."""
+        return (
+            self.single is not None
+            and self.padding is None
+            and not self.nan_guard
+            and pixels * self.single.size < MIN_PARALLEL
+        )
+
     @functools.cached_property
     def plain(self) -> bool:
         """Every call is a bare ``cv2.filter2D`` into ``dst``: OpenCV's own border, no NaN guard, no factors."""
@@ -775,14 +785,7 @@ def run_tensor(p: CvPlan, image: torch.Tensor, threads: int | None = None) -> to
     (torch.Size([4, 6, 8, 9]), torch.Size([2, 8, 9]))
     """
     h, w = image.shape[-2:]
-    if (
-        p.single is not None
-        and p.padding is None
-        and not p.nan_guard
-        and image.numel() == h * w
-        and h * w * p.single.size < MIN_PARALLEL
-        and image.is_contiguous()
-    ):  # one small plane and one kernel: one OpenCV call on the tensor's memory, nothing else
+    if image.numel() == h * w and p.one_call(h * w) and image.is_contiguous():  # on the tensor's memory
         y = p.call(image.detach().numpy().reshape(h, w), p.units[0][0], None, p.code)
         return torch.from_numpy(y.reshape(image.shape))
     planes = image.detach().reshape(-1, 1, h, w)
@@ -800,7 +803,7 @@ def run_tensor(p: CvPlan, image: torch.Tensor, threads: int | None = None) -> to
 
 def run_fast(p: CvPlan, image: np.ndarray, threads: int | None = None) -> np.ndarray:
     """Run a numpy plan: a small single-kernel call is one OpenCV call and nothing else."""
-    if p.single is not None and p.padding is None and image.size * p.single.size < MIN_PARALLEL and not p.nan_guard:
+    if p.one_call(image.size):
         y = p.call(image, p.units[0][0], None, p.code)
         return y if y.ndim == image.ndim else y.reshape(image.shape)
     return run_numpy(p, image, threads=threads)
