@@ -33,7 +33,6 @@ def _run(x: torch.Tensor, k: torch.Tensor, method: str, exact: bool) -> torch.Te
     mth, f, p = choose((x.shape[0], x.shape[1], x.shape[2], x.shape[3]), k, method=method, exact=exact)
     if x.device.type != "cpu" or tracing():
         return _execute(x, k, mth, f)
-    _alloc.prime_malloc()
     m, g, hp, wp = x.shape
     n, kh, kw = k.shape[1:]
     seconds = p.seconds if math.isfinite(p.seconds) else estimate("direct", (m, g, hp, wp), (n, kh, kw))
@@ -117,6 +116,8 @@ def correlate(
     g, n, kh, kw = kernels.shape
     if method == "auto" and tracing():
         method = "direct"
+    if xp.device.type == "cpu" and not tracing():
+        _alloc.prime_malloc()  # once per process: before any torch engine allocates on the CPU
     if g == c and c > 1:  # grouped: image b is one batch item of C groups
         if method == "direct":
             return _grouped_direct(xp, kernels, bias)
@@ -132,7 +133,6 @@ def _grouped_direct(xp: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor 
     c, n, kh, kw = kernels.shape
     if xp.device.type != "cpu" or tracing():
         return F.conv2d(xp, kernels.reshape(c * n, 1, kh, kw), bias, 1, 0, 1, c)
-    _alloc.prime_malloc()
     seconds = estimate("direct", (xp.shape[0], c, xp.shape[2], xp.shape[3]), (n, kh, kw))
     with _threads.torch_threads(_threads.engine_threads(torch.get_num_threads(), seconds)):
         return grouped_conv(xp, kernels, bias)
