@@ -254,13 +254,8 @@ def filter_tensor(
     # (or through OpenCV itself).
     exact = out_dtype is not None and not out_dtype.is_floating_point and kh * kw < OPENCV_DFT_TAPS
     method, plan = _routed(x, kernels, pad4, method, exact, out_dtype)
-    grad = torch.is_grad_enabled() and (x.requires_grad or kernels.requires_grad)
-    if plan is not None and not grad and _measure.planner() == "measure":  # outside autograd, on request
-        sig = ("core", tuple(x.shape), x.dtype, tuple(kernels.shape), kernels.dtype, pad4, border, value)
-        run = functools.partial(
-            filter_tensor, x, kernels, padding=pad4, border=border, value=value, bias=bias, out_dtype=out_dtype
-        )
-        method = _measure.pick(method, plan.estimates, (*sig, out_dtype, bias is None), lambda m: run(method=m))
+    if plan is not None:
+        method = _measured(method, plan, x, kernels, pad4, border, value, bias, out_dtype)
     if method in ("opencv", _plan.OPENCV_SEPARABLE):
         # with a bias, an integer output is rounded once, after the bias (as on the torch path)
         integer_out = out_dtype is not None and not out_dtype.is_floating_point
@@ -350,6 +345,28 @@ def _routed(
         return "auto", None
     choice, _, p = _plan.choose(_planned_shape(x, kernels, padding), kernels, exact=exact, opencv=pair)
     return choice, p
+
+
+def _measured(
+    choice: str,
+    plan: _plan.Plan,
+    x: torch.Tensor,
+    kernels: torch.Tensor,
+    padding: tuple[int, int, int, int],
+    border: str,
+    value: float,
+    bias: torch.Tensor | None,
+    out_dtype: torch.dtype | None,
+) -> str:
+    """``auto``'s ``choice``, or under the measuring planner the fastest of its shortlist timed on this very
+    call (:func:`filterbank.plan.measure.pick`); calls that record autograd are not measured."""
+    if _measure.planner() != "measure" or (torch.is_grad_enabled() and (x.requires_grad or kernels.requires_grad)):
+        return choice
+    sig = ("core", tuple(x.shape), x.dtype, tuple(kernels.shape), kernels.dtype, padding, border, value)
+    run = functools.partial(
+        filter_tensor, x, kernels, padding=padding, border=border, value=value, bias=bias, out_dtype=out_dtype
+    )
+    return _measure.pick(choice, plan.estimates, (*sig, out_dtype, bias is None), lambda m: run(method=m))
 
 
 def _planned_shape(
